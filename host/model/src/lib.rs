@@ -1,0 +1,24 @@
+//! Domain types shared by every Tessera crate. Nothing here knows about HTTP or SQL.
+
+pub mod chart;
+pub mod dashboard;
+pub mod database;
+pub mod dataset;
+pub mod time;
+pub mod user;
+
+pub use chart::{Chart, ChartValues};
+pub use dashboard::{Dashboard, DashboardValues};
+pub use database::{Database, DatabaseValues};
+pub use dataset::{Dataset, DatasetColumn, DatasetMetric, DatasetValues};
+pub use time::Timestamp;
+pub use user::{Role, User, UserRef};
+
+/// Who made and last changed an object, and when.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    pub created_on: Timestamp,
+    pub changed_on: Timestamp,
+    pub created_by: Option<UserRef>,
+    pub changed_by: Option<UserRef>,
+}

@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod jwt;
 mod keys;
 pub mod password;
+pub mod roles;
 pub mod session;
 
 pub use csrf::{CSRF_TIME_LIMIT, CsrfError, CsrfSigner};
@@ -17,6 +18,7 @@ pub use jwt::{
     bearer_token,
 };
 pub use password::{generate_password, hash_password, verify_password};
+pub use roles::builtin_roles;
 pub use session::{SESSION_COOKIE_NAME, SESSION_MAX_AGE, Session, SessionSigner};
 
 /// Failures that are the server's fault rather than the caller's (bad credentials are

@@ -28,8 +28,8 @@ pub struct Dashboard {
     pub values: DashboardValues,
     pub owners: Vec<UserRef>,
     pub roles: Vec<Role>,
-    /// Names of the charts on the dashboard.
-    pub chart_ids: Vec<i64>,
+    /// The charts on the dashboard as `(chart id, slice_name)`, ordered by chart id.
+    pub charts: Vec<(i64, String)>,
     pub audit: Audit,
 }
 

@@ -22,7 +22,9 @@ impl Timestamp {
 
     /// `changed_on_utc`: `2026-11-28T01:59:16.251705+0000`.
     pub fn utc(self) -> String {
-        self.datetime().format("%Y-%m-%dT%H:%M:%S%.6f+0000").to_string()
+        self.datetime()
+            .format("%Y-%m-%dT%H:%M:%S%.6f+0000")
+            .to_string()
     }
 
     /// `changed_on_dttm`: epoch milliseconds as a float.

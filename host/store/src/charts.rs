@@ -88,7 +88,9 @@ fn restrict_charts(sql: &mut Sql, r: &Restriction) {
         .bind(r.user_id)
         .push(")");
     if !r.dataset_ids.is_empty() {
-        sql.push(" OR t.datasource_id IN (").bind_list(r.dataset_ids.clone()).push(")");
+        sql.push(" OR t.datasource_id IN (")
+            .bind_list(r.dataset_ids.clone())
+            .push(")");
     }
     if !r.database_ids.is_empty() {
         sql.push(" OR t.datasource_id IN (SELECT d.id FROM tables d WHERE d.database_id IN (")
@@ -107,11 +109,12 @@ impl Store {
         let mut q = Sql::new(&format!(
             "SELECT t.id, t.uuid, t.slice_name, t.viz_type, t.datasource_id, t.datasource_type, t.datasource_name, \
              t.params, t.query_context, t.description, t.cache_timeout, t.certified_by, t.certification_details, \
-             t.is_managed_externally, t.external_url, t.last_saved_at, {audit_cols}, {}, \
+             {}, t.external_url, t.last_saved_at, {audit_cols}, {}, \
              d.id AS ds_id, d.uuid AS ds_uuid, d.table_name AS ds_table_name, d.schema AS ds_schema, \
              d.default_endpoint AS ds_default_endpoint \
              FROM slices t{audit_joins} LEFT JOIN ab_user lsb ON lsb.id = t.last_saved_by_fk \
              LEFT JOIN tables d ON d.id = t.datasource_id WHERE t.id IN (",
+            rows::flag_column("t.is_managed_externally", "is_managed_externally"),
             rows::user_ref_columns("lsb")
         ));
         q.bind_list(ids.to_vec()).push(")");
@@ -146,7 +149,7 @@ impl Store {
                     cache_timeout: get(row, "cache_timeout")?,
                     certified_by: get(row, "certified_by")?,
                     certification_details: get(row, "certification_details")?,
-                    is_managed_externally: get(row, "is_managed_externally")?,
+                    is_managed_externally: rows::flag(row, "is_managed_externally")?,
                     external_url: get(row, "external_url")?,
                 },
                 owners: owners.remove(&id).unwrap_or_default(),
@@ -168,7 +171,10 @@ impl Store {
     pub async fn chart_id_by_uuid(&self, uuid: &Uuid) -> Result<Option<i64>> {
         let mut q = Sql::new("SELECT id FROM slices WHERE uuid = ");
         q.bind(uuid.to_string());
-        q.fetch_optional(&self.pool).await?.map(|r| get(&r, 0)).transpose()
+        q.fetch_optional(&self.pool)
+            .await?
+            .map(|r| get(&r, 0))
+            .transpose()
     }
 
     async fn chart_dashboards(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<DashboardRef>>> {
@@ -225,7 +231,15 @@ impl Store {
             0,
         )?;
         replace_links(&mut tx, "slice_user", "slice_id", "user_id", id, owners).await?;
-        replace_links(&mut tx, "dashboard_slices", "slice_id", "dashboard_id", id, dashboards).await?;
+        replace_links(
+            &mut tx,
+            "dashboard_slices",
+            "slice_id",
+            "dashboard_id",
+            id,
+            dashboards,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -241,9 +255,11 @@ impl Store {
     ) -> Result<()> {
         let now = Timestamp::now().0;
         let mut tx = self.pool.begin().await?;
-        let mut q = Sql::new("UPDATE slices SET (slice_name, viz_type, datasource_id, datasource_type, datasource_name, params, \
+        let mut q = Sql::new(
+            "UPDATE slices SET (slice_name, viz_type, datasource_id, datasource_type, datasource_name, params, \
              query_context, description, cache_timeout, certified_by, certification_details, is_managed_externally, \
-             external_url, last_saved_at, last_saved_by_fk, changed_on, changed_by_fk) = (");
+             external_url, last_saved_at, last_saved_by_fk, changed_on, changed_by_fk) = (",
+        );
         push_chart_values(&mut q, v);
         q.push(", ")
             .bind(now)
@@ -262,7 +278,15 @@ impl Store {
             replace_links(&mut tx, "slice_user", "slice_id", "user_id", id, owners).await?;
         }
         if let Some(dashboards) = dashboards {
-            replace_links(&mut tx, "dashboard_slices", "slice_id", "dashboard_id", id, dashboards).await?;
+            replace_links(
+                &mut tx,
+                "dashboard_slices",
+                "slice_id",
+                "dashboard_id",
+                id,
+                dashboards,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -271,10 +295,6 @@ impl Store {
     /// Deletes all of `ids` or none: returns `NotFound` when any is missing.
     pub async fn delete_charts(&self, ids: &[i64]) -> Result<()> {
         self.delete_all_or_nothing("slices", ids).await
-    }
-
-    pub async fn dataset_exists(&self, id: i64) -> Result<bool> {
-        Ok(!self.existing_ids("tables", &[id]).await?.is_empty())
     }
 
     pub async fn existing_dashboard_ids(&self, ids: &[i64]) -> Result<Vec<i64>> {

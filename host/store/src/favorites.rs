@@ -22,7 +22,12 @@ impl FavoriteClass {
 }
 
 impl Store {
-    pub async fn add_favorite(&self, user_id: i64, class: FavoriteClass, obj_id: i64) -> Result<()> {
+    pub async fn add_favorite(
+        &self,
+        user_id: i64,
+        class: FavoriteClass,
+        obj_id: i64,
+    ) -> Result<()> {
         let mut q = Sql::new("INSERT INTO favstar (user_id, class_name, obj_id, dttm) VALUES (");
         q.bind(user_id)
             .push(", ")
@@ -36,7 +41,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn remove_favorite(&self, user_id: i64, class: FavoriteClass, obj_id: i64) -> Result<()> {
+    pub async fn remove_favorite(
+        &self,
+        user_id: i64,
+        class: FavoriteClass,
+        obj_id: i64,
+    ) -> Result<()> {
         let mut q = Sql::new("DELETE FROM favstar WHERE user_id = ");
         q.bind(user_id)
             .push(" AND class_name = ")
@@ -48,7 +58,12 @@ impl Store {
     }
 
     /// Which of `ids` the user has starred.
-    pub async fn favorite_ids(&self, user_id: i64, class: FavoriteClass, ids: &[i64]) -> Result<Vec<i64>> {
+    pub async fn favorite_ids(
+        &self,
+        user_id: i64,
+        class: FavoriteClass,
+        ids: &[i64],
+    ) -> Result<Vec<i64>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -59,6 +74,10 @@ impl Store {
             .push(" AND obj_id IN (")
             .bind_list(ids.to_vec())
             .push(")");
-        q.fetch_all(&self.pool).await?.iter().map(|r| get(r, 0)).collect()
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| get(r, 0))
+            .collect()
     }
 }

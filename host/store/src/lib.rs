@@ -13,13 +13,16 @@ mod rows;
 mod sql;
 mod users;
 
-pub use list::{Filter, FilterOp, FilterValue, ListQuery, Order, Page, Resource, Visibility};
 pub use charts::CHARTS;
+pub use dashboards::DASHBOARDS;
+pub use databases::DATABASES;
+pub use datasets::DATASETS;
 pub use favorites::FavoriteClass;
+pub use list::{Filter, FilterOp, FilterValue, ListQuery, Order, Page, Resource, Visibility};
 pub use users::{NewUser, PermissionView};
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::AnyPool;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use std::str::FromStr;
 use std::time::Duration;
 

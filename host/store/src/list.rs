@@ -76,9 +76,7 @@ fn custom_label(name: &str) -> &'static str {
     match name {
         "chart_all_text" | "title_or_slug" => "All Text",
         "chart_is_favorite" | "dashboard_is_favorite" => "Is favorite",
-        "chart_is_certified" | "dashboard_is_certified" | "dataset_is_certified" => {
-            "Is certified"
-        }
+        "chart_is_certified" | "dashboard_is_certified" | "dataset_is_certified" => "Is certified",
         "chart_has_created_by" | "dashboard_has_created_by" => "Has created by",
         "chart_created_by_me" | "dashboard_created_by_me" => "Created by me",
         "chart_owned_created_favored_by_me" => "Owned Created or Favored",
@@ -257,7 +255,11 @@ pub struct ListQuery {
 
 impl Store {
     /// Counts the matching rows and returns the ids of the requested page, in order.
-    pub async fn list_ids(&self, resource: &Resource, query: &ListQuery) -> Result<(i64, Vec<i64>)> {
+    pub async fn list_ids(
+        &self,
+        resource: &Resource,
+        query: &ListQuery,
+    ) -> Result<(i64, Vec<i64>)> {
         let mut count = Sql::new(&format!("SELECT COUNT(*) FROM {} t", resource.table));
         self.push_where(&mut count, resource, query);
         let total: i64 = crate::rows::get(&count.fetch_one(&self.pool).await?, 0)?;
@@ -271,7 +273,11 @@ impl Store {
         let dir = if descending { "DESC" } else { "ASC" };
         select.push(&format!(" ORDER BY {expr} {dir}, t.id {dir}"));
         if let Some(size) = query.page.size {
-            select.push(" LIMIT ").bind(size).push(" OFFSET ").bind(query.page.index * size);
+            select
+                .push(" LIMIT ")
+                .bind(size)
+                .push(" OFFSET ")
+                .bind(query.page.index * size);
         }
         let ids = select
             .fetch_all(&self.pool)
@@ -448,7 +454,11 @@ mod custom {
             ),
             "title_or_slug" => any_text(sql, &["t.dashboard_title", "t.slug"]),
             "chart_is_favorite" | "dashboard_is_favorite" => {
-                let class = if name == "chart_is_favorite" { "slice" } else { "Dashboard" };
+                let class = if name == "chart_is_favorite" {
+                    "slice"
+                } else {
+                    "Dashboard"
+                };
                 sql.push(&format!(
                     "{not}EXISTS (SELECT 1 FROM favstar f WHERE f.class_name = '{class}' AND f.obj_id = t.id AND f.user_id = "
                 ))
@@ -456,10 +466,14 @@ mod custom {
                 .push(")");
             }
             "chart_is_certified" | "dashboard_is_certified" => {
-                sql.push(&format!("{not}(t.certified_by IS NOT NULL AND t.certified_by <> '')"));
+                sql.push(&format!(
+                    "{not}(t.certified_by IS NOT NULL AND t.certified_by <> '')"
+                ));
             }
             "dataset_is_certified" => {
-                sql.push(&format!("{not}(COALESCE(t.extra, '') {like} '%\"certification\"%')"));
+                sql.push(&format!(
+                    "{not}(COALESCE(t.extra, '') {like} '%\"certification\"%')"
+                ));
             }
             "chart_has_created_by" | "dashboard_has_created_by" => {
                 let null = if truthy { "NOT NULL" } else { "NULL" };
@@ -469,7 +483,11 @@ mod custom {
                 sql.push("t.created_by_fk = ").bind(viewer);
             }
             "chart_owned_created_favored_by_me" => {
-                let owners = if resource.table == "slices" { "slice_user l WHERE l.slice_id" } else { "dashboard_user l WHERE l.dashboard_id" };
+                let owners = if resource.table == "slices" {
+                    "slice_user l WHERE l.slice_id"
+                } else {
+                    "dashboard_user l WHERE l.dashboard_id"
+                };
                 sql.push(&format!("(EXISTS (SELECT 1 FROM {owners} = t.id AND l.user_id = "))
                     .bind(viewer)
                     .push(") OR t.created_by_fk = ")

@@ -26,13 +26,28 @@ pub(crate) fn opt_time(row: &AnyRow, index: &str) -> Result<Option<Timestamp>> {
     Ok(get::<Option<i64>>(row, index)?.map(Timestamp))
 }
 
+/// Selects a boolean column for [`flag`]. sqlx's `Any` driver cannot decode SQLite's
+/// BOOLEAN, so booleans travel as integers on both backends.
+pub(crate) fn flag_column(expr: &str, alias: &str) -> String {
+    format!("CAST({expr} AS INTEGER) AS {alias}")
+}
+
+/// Reads a column selected with [`flag_column`].
+pub(crate) fn flag(row: &AnyRow, name: &str) -> Result<bool> {
+    Ok(get::<i64>(row, name)? != 0)
+}
+
 /// The columns [`user_ref`] reads, prefixed by a table alias.
 pub(crate) fn user_ref_columns(alias: &str) -> String {
-    ["id", "first_name", "last_name", "email", "username", "active"]
+    let mut columns: Vec<String> = ["id", "first_name", "last_name", "email", "username"]
         .iter()
         .map(|c| format!("{alias}.{c} AS {alias}_{c}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    columns.push(flag_column(
+        &format!("{alias}.active"),
+        &format!("{alias}_active"),
+    ));
+    columns.join(", ")
 }
 
 /// Reads a user selected with [`user_ref_columns`]; `None` when the join found nobody.
@@ -47,7 +62,7 @@ pub(crate) fn user_ref(row: &AnyRow, alias: &str) -> Result<Option<UserRef>> {
         last_name: get(row, col("last_name").as_str())?,
         email: get(row, col("email").as_str())?,
         username: get(row, col("username").as_str())?,
-        active: get(row, col("active").as_str())?,
+        active: flag(row, &col("active"))?,
     }))
 }
 

@@ -63,10 +63,6 @@ impl Sql {
         self
     }
 
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
     pub async fn fetch_all<'e, E>(self, executor: E) -> Result<Vec<AnyRow>, sqlx::Error>
     where
         E: Executor<'e, Database = Any>,

@@ -29,10 +29,13 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         for (role, grants) in roles {
             let mut insert = Sql::new("INSERT INTO ab_role (name) VALUES (");
-            insert.bind(role.to_string()).push(") ON CONFLICT (name) DO NOTHING");
+            insert
+                .bind(role.to_string())
+                .push(") ON CONFLICT (name) DO NOTHING");
             insert.execute(&mut *tx).await?;
             for (permission, view) in grants {
-                let mut pv = Sql::new("INSERT INTO ab_permission_view (permission, view_menu) VALUES (");
+                let mut pv =
+                    Sql::new("INSERT INTO ab_permission_view (permission, view_menu) VALUES (");
                 pv.bind(permission.to_string())
                     .push(", ")
                     .bind(view.to_string())
@@ -98,17 +101,24 @@ impl Store {
 
     /// The user and their password hash, for login.
     pub async fn user_credentials(&self, username: &str) -> Result<Option<(i64, String, bool)>> {
-        let mut q = Sql::new("SELECT id, password, active FROM ab_user WHERE username = ");
+        let mut q =
+            Sql::new("SELECT id, password, CAST(active AS INTEGER) FROM ab_user WHERE username = ");
         q.bind(username.to_string());
         match q.fetch_optional(&self.pool).await? {
-            Some(row) => Ok(Some((get(&row, 0)?, get(&row, 1)?, get(&row, 2)?))),
+            Some(row) => Ok(Some((
+                get(&row, 0)?,
+                get(&row, 1)?,
+                get::<i64>(&row, 2)? != 0,
+            ))),
             None => Ok(None),
         }
     }
 
     pub async fn record_login(&self, user_id: i64, success: bool) -> Result<()> {
         let mut q = if success {
-            let mut q = Sql::new("UPDATE ab_user SET login_count = login_count + 1, fail_login_count = 0, last_login = ");
+            let mut q = Sql::new(
+                "UPDATE ab_user SET login_count = login_count + 1, fail_login_count = 0, last_login = ",
+            );
             q.bind(Timestamp::now().0);
             q
         } else {
@@ -133,14 +143,16 @@ impl Store {
     }
 
     pub async fn user_count(&self) -> Result<i64> {
-        let row = Sql::new("SELECT COUNT(*) FROM ab_user").fetch_one(&self.pool).await?;
+        let row = Sql::new("SELECT COUNT(*) FROM ab_user")
+            .fetch_one(&self.pool)
+            .await?;
         get(&row, 0)
     }
 
     /// An active user with their roles; `None` for unknown or deactivated users.
     pub async fn active_user(&self, user_id: i64) -> Result<Option<User>> {
         let mut q = Sql::new(
-            "SELECT u.id, u.username, u.first_name, u.last_name, u.email, u.active, u.login_count, u.created_on, r.id AS role_id, r.name AS role_name \
+            "SELECT u.id, u.username, u.first_name, u.last_name, u.email, CAST(u.active AS INTEGER) AS active, u.login_count, u.created_on, r.id AS role_id, r.name AS role_name \
              FROM ab_user u LEFT JOIN ab_user_role ur ON ur.user_id = u.id LEFT JOIN ab_role r ON r.id = ur.role_id \
              WHERE u.active = TRUE AND u.id = ",
         );
@@ -155,7 +167,7 @@ impl Store {
             first_name: get(first, "first_name")?,
             last_name: get(first, "last_name")?,
             email: get(first, "email")?,
-            active: get(first, "active")?,
+            active: rows::flag(first, "active")?,
             login_count: get(first, "login_count")?,
             created_on: rows::time(first, "created_on")?,
             roles: vec![],
@@ -257,7 +269,10 @@ impl Store {
         ));
         q.bind_first(pattern);
         if let Some(size) = page.size {
-            q.push(" LIMIT ").bind(size).push(" OFFSET ").bind(page.index * size);
+            q.push(" LIMIT ")
+                .bind(size)
+                .push(" OFFSET ")
+                .bind(page.index * size);
         }
         let users = q
             .fetch_all(&self.pool)

@@ -1,0 +1,144 @@
+//! The one error type of the HTTP edge. Every failure below it is converted here, once,
+//! into one of Superset's four error dialects (see the contract §1.11).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tessera_auth::{CsrfError, TokenError};
+use tessera_store::StoreError;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// FAB's `{"message": <string | object>}`.
+    Message(StatusCode, Value),
+    /// Flask-JWT-Extended's `{"msg": ...}`.
+    Token(TokenError),
+    /// Flask-WTF's CSRF failure, in the SIP-40 `errors` list.
+    Csrf(CsrfError),
+    /// SIP-40 `{"errors": [...]}`.
+    Errors(StatusCode, Vec<Value>),
+    /// Something that is our bug or the metadata database's failure: logged, 500.
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<Value>) -> Self {
+        ApiError::Message(StatusCode::BAD_REQUEST, message.into())
+    }
+
+    pub fn unprocessable(message: impl Into<Value>) -> Self {
+        ApiError::Message(StatusCode::UNPROCESSABLE_ENTITY, message.into())
+    }
+
+    pub fn not_found() -> Self {
+        ApiError::Message(StatusCode::NOT_FOUND, json!("Not found"))
+    }
+
+    pub fn forbidden() -> Self {
+        ApiError::Message(StatusCode::FORBIDDEN, json!("Forbidden"))
+    }
+
+    pub fn unauthorized() -> Self {
+        ApiError::Message(StatusCode::UNAUTHORIZED, json!("Not authorized"))
+    }
+
+    /// One field's errors, as marshmallow reports them: `{"field": ["..."]}`.
+    pub fn field(status: StatusCode, field: &str, message: &str) -> Self {
+        ApiError::Message(status, json!({ field: [message] }))
+    }
+
+    /// A SIP-40 error object with the issue codes its type carries.
+    pub fn superset_error(message: &str, error_type: &str, level: &str) -> Value {
+        let codes: &[(u32, &str)] = match error_type {
+            "GENERIC_BACKEND_ERROR" => &[(
+                1011,
+                "Issue 1011 - Superset encountered an unexpected error.",
+            )],
+            "INVALID_PAYLOAD_FORMAT_ERROR" => &[(
+                1019,
+                "Issue 1019 - The submitted payload has the incorrect format.",
+            )],
+            "INVALID_PAYLOAD_SCHEMA_ERROR" | "MARSHMALLOW_ERROR" => &[(
+                1020,
+                "Issue 1020 - The submitted payload has the incorrect schema.",
+            )],
+            _ => &[],
+        };
+        let issue_codes: Vec<Value> = codes
+            .iter()
+            .map(|(code, message)| json!({"code": code, "message": message}))
+            .collect();
+        json!({
+            "message": message,
+            "error_type": error_type,
+            "level": level,
+            "extra": {"issue_codes": issue_codes},
+        })
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::Conflict(what) => ApiError::unprocessable(what),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(err: TokenError) -> Self {
+        ApiError::Token(err)
+    }
+}
+
+impl From<CsrfError> for ApiError {
+    fn from(err: CsrfError) -> Self {
+        ApiError::Csrf(err)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Message(status, message) => (
+                status,
+                crate::response::json(&json!({ "message": message })),
+            )
+                .into_response(),
+            ApiError::Token(err) => {
+                let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+                // Flask-JWT-Extended answers with a bare application/json.
+                let mut response = (
+                    status,
+                    serde_json::to_string(&json!({"msg": err.msg()})).unwrap_or_default(),
+                )
+                    .into_response();
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                response
+            }
+            ApiError::Csrf(err) => {
+                let message = format!("400 Bad Request: {}", err.msg());
+                let error = ApiError::superset_error(&message, "GENERIC_BACKEND_ERROR", "error");
+                ApiError::Errors(StatusCode::BAD_REQUEST, vec![error]).into_response()
+            }
+            ApiError::Errors(status, errors) => {
+                (status, crate::response::json(&json!({ "errors": errors }))).into_response()
+            }
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    crate::response::json(&json!({"message": "Fatal error"})),
+                )
+                    .into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Who is calling and what they may do: authentication (Bearer JWT or session cookie),
+//! CSRF for cookie sessions, and the permission check every route declares.
+
+use crate::error::{ApiError, ApiResult};
+use crate::routes::Perm;
+use crate::state::AppState;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::collections::HashSet;
+use std::sync::Arc;
+use tessera_auth::{Session, TokenError, TokenType, bearer_token};
+use tessera_model::User;
+use tessera_store::list::Restriction;
+use tessera_store::{PermissionView, Visibility};
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthVia {
+    Bearer,
+    Session,
+}
+
+#[derive(Debug)]
+pub struct Principal {
+    pub user: User,
+    pub via: AuthVia,
+    /// `(role name, permission-view)` for every grant of every role.
+    pub grants: Vec<(String, PermissionView)>,
+    perms: HashSet<(String, String)>,
+}
+
+impl Principal {
+    pub fn can(&self, permission: &str, view: &str) -> bool {
+        self.perms
+            .contains(&(permission.to_string(), view.to_string()))
+    }
+
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.is_admin()
+    }
+
+    /// Which objects the caller may see: everything with `all_datasource_access`,
+    /// otherwise what they own plus the datasets and databases granted to them.
+    pub fn visibility(&self) -> Visibility {
+        if self.can("all_datasource_access", "all_datasource_access") {
+            return Visibility::All;
+        }
+        let ids = |permission: &str| -> Vec<i64> {
+            self.grants
+                .iter()
+                .filter(|(_, pv)| pv.permission == permission)
+                .filter_map(|(_, pv)| object_id(&pv.view_menu))
+                .collect()
+        };
+        Visibility::Restricted(Restriction {
+            user_id: self.user.id,
+            dataset_ids: ids("datasource_access"),
+            database_ids: ids("database_access"),
+        })
+    }
+}
+
+/// The `N` of a data-access view name such as `[db].[table](id:N)`.
+fn object_id(view_menu: &str) -> Option<i64> {
+    let start = view_menu.rfind("(id:")? + 4;
+    view_menu[start..].strip_suffix(')')?.parse().ok()
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Principal> {
+    let (user_id, via) = match headers.get(header::AUTHORIZATION) {
+        Some(value) => {
+            let token = bearer_token(value.to_str().unwrap_or_default())?;
+            (
+                state.tokens.user_id(token, TokenType::Access)?,
+                AuthVia::Bearer,
+            )
+        }
+        None => match session(state, headers).and_then(|s| s.user_id) {
+            Some(id) => (id, AuthVia::Session),
+            None => return Err(TokenError::MissingHeader.into()),
+        },
+    };
+    let user = state
+        .store
+        .active_user(user_id)
+        .await?
+        .ok_or_else(|| TokenError::UserLookup(user_id.to_string()))?;
+    let grants = state.store.user_permissions(user_id).await?;
+    let perms = grants
+        .iter()
+        .map(|(_, pv)| (pv.permission.clone(), pv.view_menu.clone()))
+        .collect();
+    Ok(Principal {
+        user,
+        via,
+        grants,
+        perms,
+    })
+}
+
+/// The signed `session` cookie, when the request carries a valid one.
+pub fn session(state: &AppState, headers: &HeaderMap) -> Option<Session> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|cookies| state.sessions.from_cookie_header(cookies))
+}
+
+/// Route middleware: authenticate, check CSRF for cookie sessions, check `perm`, and
+/// hand the [`Principal`] to the handler.
+pub async fn guard(
+    State((state, perm)): State<(AppState, Perm)>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let principal = authenticate(&state, req.headers()).await?;
+    // A Bearer token cannot be sent by a browser on its own, so only cookie sessions
+    // need the CSRF token.
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if principal.via == AuthVia::Session && unsafe_method && !perm.csrf_exempt {
+        let session = session(&state, req.headers());
+        let token = req
+            .headers()
+            .get("X-CSRFToken")
+            .and_then(|v| v.to_str().ok());
+        state.csrf.verify(session.as_ref(), token)?;
+    }
+    if !principal.can(perm.permission, perm.view) {
+        return Err(ApiError::forbidden());
+    }
+    req.extensions_mut().insert(Arc::new(principal));
+    Ok(next.run(req).await)
+}
+
+/// The authenticated caller, put in place by [`guard`].
+pub struct Caller(pub Arc<Principal>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Arc<Principal>>()
+            .cloned()
+            .map(Caller)
+            .ok_or_else(|| ApiError::Internal("route has no permission guard".into()))
+    }
+}
+
+impl std::ops::Deref for Caller {
+    type Target = Principal;
+
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
+/// For routes that authenticate themselves (e.g. `/me/`, `/security/refresh`).
+pub async fn optional_principal(state: &AppState, headers: &HeaderMap) -> ApiResult<Principal> {
+    authenticate(state, headers).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_object_ids_from_view_names() {
+        assert_eq!(super::object_id("[examples].[sales](id:12)"), Some(12));
+        assert_eq!(super::object_id("[examples].(id:3)"), Some(3));
+        assert_eq!(super::object_id("all_datasource_access"), None);
+    }
+}

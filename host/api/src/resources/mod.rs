@@ -1,0 +1,62 @@
+//! One module per Superset resource, each a set of small handlers over the store.
+
+pub mod chart;
+pub mod security;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tessera_model::{Timestamp, UserRef};
+
+/// `{"first_name", "id", "last_name"}` as embedded in list rows.
+pub fn user_brief(user: &Option<UserRef>) -> Value {
+    match user {
+        Some(u) => json!({"first_name": u.first_name, "id": u.id, "last_name": u.last_name}),
+        None => Value::Null,
+    }
+}
+
+/// Owners with their email, as chart and dashboard rows show them.
+pub fn owners_json(owners: &[UserRef]) -> Value {
+    owners
+        .iter()
+        .map(|u| json!({"email": u.email, "first_name": u.first_name, "id": u.id, "last_name": u.last_name}))
+        .collect()
+}
+
+pub fn user_name(user: &Option<UserRef>) -> Value {
+    user.as_ref()
+        .map(|u| json!(u.full_name()))
+        .unwrap_or(Value::Null)
+}
+
+/// The cache-busting digest in thumbnail URLs: changes whenever the object changes.
+pub fn thumbnail_digest(uuid: &uuid::Uuid, changed_on: Timestamp) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(uuid.as_bytes());
+    hasher.update(changed_on.0.to_le_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Superset renders descriptions as Markdown; plain paragraphs cover what clients show.
+pub fn markdown(text: &Option<String>) -> Value {
+    match text.as_deref() {
+        None | Some("") => json!(""),
+        Some(t) => {
+            let escaped = t
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            json!(format!("<p>{escaped}</p>"))
+        }
+    }
+}
+
+/// `Deleted 1 chart` / `Deleted 3 charts`.
+pub fn deleted_message(count: usize, noun: &str) -> Value {
+    let plural = if count == 1 { "" } else { "s" };
+    json!({"message": format!("Deleted {count} {noun}{plural}")})
+}

@@ -1,0 +1,31 @@
+//! What every handler shares.
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+use tessera_auth::{CsrfSigner, SessionSigner, TokenService};
+use tessera_store::Store;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Services>);
+
+pub struct Services {
+    pub store: Store,
+    pub tokens: TokenService,
+    pub sessions: SessionSigner,
+    pub csrf: CsrfSigner,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        AppState(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}

@@ -1,0 +1,182 @@
+//! Configuration: defaults, then an optional TOML file, then `TESSERA_*` environment
+//! variables (scripts and operators rely on these names).
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `TESSERA_LISTEN`: address:port to serve on.
+    pub listen: SocketAddr,
+    /// `TESSERA_DATA_DIR`: where the SQLite metadata and the generated secret live.
+    pub data_dir: PathBuf,
+    /// `TESSERA_METADATA_URL`: `sqlite://...` or `postgres://...`; SQLite in the data
+    /// directory when unset.
+    pub metadata_url: Option<String>,
+    /// `TESSERA_SECRET_KEY`: signs tokens, sessions and CSRF tokens; generated and kept in
+    /// the data directory when unset.
+    pub secret_key: Option<String>,
+    /// `TESSERA_ADMIN_PASSWORD`: the first `admin` user's password; generated and printed
+    /// once when unset.
+    pub admin_password: Option<String>,
+    /// `TESSERA_ACCESS_TOKEN_TTL`: seconds an access token lives (Superset: 900).
+    pub access_token_ttl: u64,
+    /// `TESSERA_REFRESH_TOKEN_TTL`: seconds a refresh token lives (Superset: 30 days).
+    pub refresh_token_ttl: u64,
+    /// `TESSERA_LOG_FORMAT`: `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8088)),
+            data_dir: PathBuf::from("data"),
+            metadata_url: None,
+            secret_key: None,
+            admin_password: None,
+            access_token_ttl: 900,
+            refresh_token_ttl: 2_592_000,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, overlaid by `file` (if any), overlaid by the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading config file {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("parsing config file {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
+        if let Some(v) = var("TESSERA_LISTEN") {
+            self.listen = v
+                .parse()
+                .with_context(|| format!("TESSERA_LISTEN={v} is not address:port"))?;
+        }
+        if let Some(v) = var("TESSERA_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("TESSERA_METADATA_URL") {
+            self.metadata_url = Some(v);
+        }
+        if let Some(v) = var("TESSERA_SECRET_KEY") {
+            self.secret_key = Some(v);
+        }
+        if let Some(v) = var("TESSERA_ADMIN_PASSWORD") {
+            self.admin_password = Some(v);
+        }
+        if let Some(v) = var("TESSERA_ACCESS_TOKEN_TTL") {
+            self.access_token_ttl = v
+                .parse()
+                .context("TESSERA_ACCESS_TOKEN_TTL must be seconds")?;
+        }
+        if let Some(v) = var("TESSERA_REFRESH_TOKEN_TTL") {
+            self.refresh_token_ttl = v
+                .parse()
+                .context("TESSERA_REFRESH_TOKEN_TTL must be seconds")?;
+        }
+        if let Some(v) = var("TESSERA_LOG_FORMAT") {
+            self.log_format = match v.as_str() {
+                "json" => LogFormat::Json,
+                "text" => LogFormat::Text,
+                other => anyhow::bail!("TESSERA_LOG_FORMAT={other}: expected text or json"),
+            };
+        }
+        Ok(())
+    }
+
+    pub fn metadata_url(&self) -> String {
+        self.metadata_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("tessera.db").display()))
+    }
+
+    pub fn access_ttl(&self) -> Duration {
+        Duration::from_secs(self.access_token_ttl)
+    }
+
+    pub fn refresh_ttl(&self) -> Duration {
+        Duration::from_secs(self.refresh_token_ttl)
+    }
+
+    /// The configured secret, or the one kept in the data directory (made on first use).
+    pub fn secret(&self) -> Result<String> {
+        if let Some(key) = &self.secret_key {
+            return Ok(key.clone());
+        }
+        let path = self.data_dir.join("secret_key");
+        if let Ok(key) = std::fs::read_to_string(&path) {
+            return Ok(key.trim().to_string());
+        }
+        let key: String = {
+            use rand::Rng;
+            let bytes: [u8; 32] = rand::thread_rng().r#gen();
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        };
+        std::fs::write(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+        restrict_permissions(&path);
+        Ok(key)
+    }
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let mut config = Config::default();
+        let env = |name: &str| match name {
+            "TESSERA_LISTEN" => Some("127.0.0.1:9000".to_string()),
+            "TESSERA_ACCESS_TOKEN_TTL" => Some("60".to_string()),
+            "TESSERA_LOG_FORMAT" => Some("json".to_string()),
+            _ => None,
+        };
+        config.apply_env(env).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.access_ttl(), Duration::from_secs(60));
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert!(config.metadata_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let mut config = Config::default();
+        assert!(
+            config
+                .apply_env(|n| (n == "TESSERA_LISTEN").then(|| "nope".into()))
+                .is_err()
+        );
+    }
+}

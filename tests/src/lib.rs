@@ -1,1 +1,301 @@
+//! Test helpers (after roapi's `tests/helpers.rs`): start the real server on
+//! 127.0.0.1:0 against a fresh metadata store of either backend, and drive it over HTTP.
 
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use std::path::PathBuf;
+use tessera_server::{Config, Server};
+
+pub use tessera_store::Store;
+
+pub const ADMIN_PASSWORD: &str = "admin-password";
+
+/// Runs the test body `async fn name(backend: Backend)` once per metadata backend, as
+/// the tests `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server the suite creates its throwaway databases on.
+fn postgres_admin_url() -> String {
+    std::env::var("TESSERA_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub store: Store,
+    server: Option<Server>,
+    data_dir: PathBuf,
+    pg_database: Option<String>,
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Starts a server after `adjust` has changed its configuration.
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let name = format!("tessera_t_{}", uuid::Uuid::new_v4().simple());
+        let data_dir = std::env::temp_dir().join(&name);
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: data_dir.clone(),
+            admin_password: Some(ADMIN_PASSWORD.to_string()),
+            secret_key: Some("test-secret".to_string()),
+            ..Config::default()
+        };
+        let pg_database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&format!("{admin}/postgres"))
+                    .await
+                    .expect("PostgreSQL must be reachable for the postgres half of the suite");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                config.metadata_url = Some(format!("{admin}/{name}"));
+                Some(name)
+            }
+        };
+        adjust(&mut config);
+        let server = Server::start(&config).await.expect("server starts");
+        TestServer {
+            base: format!("http://{}", server.addr),
+            store: server.store.clone(),
+            server: Some(server),
+            data_dir,
+            pg_database,
+        }
+    }
+
+    /// Stops the server and removes its metadata store.
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.unwrap();
+        }
+        if let Some(name) = self.pg_database.take() {
+            let mut conn =
+                sqlx::PgConnection::connect(&format!("{}/postgres", postgres_admin_url()))
+                    .await
+                    .unwrap();
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            token: None,
+        }
+    }
+
+    /// A client logged in as `username` with a Bearer token.
+    pub async fn login(&self, username: &str, password: &str) -> Client {
+        let mut client = self.client();
+        let (status, body) = client
+            .post(
+                "/api/v1/security/login",
+                json!({"username": username, "password": password, "provider": "db", "refresh": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login as {username}: {body}");
+        client.token = Some(body["access_token"].as_str().unwrap().to_string());
+        client
+    }
+
+    pub async fn admin(&self) -> Client {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    /// Creates a user with `role` through the store and logs them in.
+    pub async fn user_with_role(&self, username: &str, role: &str) -> Client {
+        let hash = tessera_auth::hash_password(ADMIN_PASSWORD).unwrap();
+        self.store
+            .create_user(&tessera_store::NewUser {
+                username,
+                first_name: username,
+                last_name: "Tester",
+                email: &format!("{username}@example.com"),
+                password_hash: &hash,
+                roles: &[role],
+            })
+            .await
+            .unwrap();
+        self.login(username, ADMIN_PASSWORD).await
+    }
+
+    /// A database and a physical dataset on it, created through the store (connectors
+    /// and table introspection are not part of these tests).
+    pub async fn dataset(&self, table: &str) -> i64 {
+        let db_name = format!("db for {table}");
+        let db = match self.store.database_id_by_name(&db_name).await.unwrap() {
+            Some(id) => id,
+            None => self
+                .store
+                .insert_database(
+                    uuid::Uuid::new_v4(),
+                    &tessera_model::DatabaseValues {
+                        database_name: db_name,
+                        sqlalchemy_uri: "sqlite:////tmp/examples.db".into(),
+                        expose_in_sqllab: true,
+                        configuration_method: "sqlalchemy_form".into(),
+                        ..Default::default()
+                    },
+                    None,
+                    1,
+                )
+                .await
+                .unwrap(),
+        };
+        self.store
+            .insert_dataset(
+                uuid::Uuid::new_v4(),
+                &tessera_model::DatasetValues {
+                    table_name: table.into(),
+                    database_id: db,
+                    schema: Some("main".into()),
+                    filter_select_enabled: true,
+                    ..Default::default()
+                },
+                &[1],
+                &[],
+                &[],
+                1,
+            )
+            .await
+            .unwrap()
+    }
+}
+
+/// An HTTP client bound to one server, optionally carrying a Bearer token.
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub token: Option<String>,
+}
+
+impl Client {
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        req
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let response = req.send().await.expect("request sent");
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    /// GET with `q` set to a Rison string (URL-encoded here).
+    pub async fn get_q(&self, path: &str, q: &str) -> (StatusCode, Value) {
+        self.send(self.request(Method::GET, path).query(&[("q", q)]))
+            .await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.request(Method::POST, path).json(&body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.request(Method::PUT, path).json(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(Method::DELETE, path)).await
+    }
+
+    pub async fn delete_q(&self, path: &str, q: &str) -> (StatusCode, Value) {
+        self.send(self.request(Method::DELETE, path).query(&[("q", q)]))
+            .await
+    }
+}
+
+/// A recorded Superset response from `shared/reference/golden/`.
+pub fn golden(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/reference/golden")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let recorded: Value = serde_json::from_str(&text).unwrap();
+    recorded["response"]["json"].clone()
+}
+
+/// Asserts two JSON values have the same shape: the same keys at every object level and
+/// the same JSON type at every leaf (null matches anything; arrays compare their first
+/// element).
+pub fn assert_same_shape(actual: &Value, expected: &Value, at: &str) {
+    match (actual, expected) {
+        (_, Value::Null) | (Value::Null, _) => {}
+        (Value::Object(a), Value::Object(e)) => {
+            let mut a_keys: Vec<&String> = a.keys().collect();
+            let mut e_keys: Vec<&String> = e.keys().collect();
+            a_keys.sort();
+            e_keys.sort();
+            assert_eq!(a_keys, e_keys, "keys differ at {at}");
+            for (k, v) in e {
+                assert_same_shape(&a[k], v, &format!("{at}.{k}"));
+            }
+        }
+        (Value::Array(a), Value::Array(e)) => {
+            if let (Some(a0), Some(e0)) = (a.first(), e.first()) {
+                assert_same_shape(a0, e0, &format!("{at}[0]"));
+            }
+        }
+        (a, e) => assert_eq!(kind(a), kind(e), "type differs at {at}: {a} vs {e}"),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}

@@ -29,6 +29,9 @@ pub fn app(state: AppState) -> Router {
     let routes = Routes::new(state.clone());
     let routes = resources::security::routes(routes);
     let routes = resources::chart::routes(routes);
+    let routes = resources::dashboard::routes(routes);
+    let routes = resources::database::routes(routes);
+    let routes = resources::dataset::routes(routes);
     let (router, openapi) = routes.finish();
     let openapi = Arc::new(openapi);
     router

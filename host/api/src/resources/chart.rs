@@ -1,6 +1,9 @@
 //! `/api/v1/chart`: list, get, create, update, delete, `_info`, related, favourites.
 
-use super::{deleted_message, markdown, owners_json, thumbnail_digest, user_brief, user_name};
+use super::{
+    dedup, deleted_message, markdown, owners_json, owners_with_caller, thumbnail_digest,
+    user_brief, user_name,
+};
 use crate::body::{BodyExt, Field, FieldType, JsonBody, validate};
 use crate::error::{ApiError, ApiResult};
 use crate::listing::{ListArgs, ListSpec, Q, info_filters};
@@ -62,7 +65,7 @@ pub fn routes(r: Routes) -> Routes {
     )
     .guarded(
         Method::GET,
-        "/api/v1/chart/{id_or_uuid}",
+        "/api/v1/chart/{pk}",
         perm("can_read", VIEW),
         "Get a chart by id or uuid",
         get,
@@ -460,23 +463,6 @@ async fn check_links(state: &AppState, body: &Map<String, Value>) -> ApiResult<(
             Value::Object(errors),
         ))
     }
-}
-
-fn dedup(ids: &[i64]) -> Vec<i64> {
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
-/// Owners after Superset's rule: the caller owns what they create when no one else is
-/// named, and a non-admin always stays an owner.
-pub fn owners_with_caller(requested: Option<Vec<i64>>, caller: &Principal) -> Vec<i64> {
-    let mut owners = requested.unwrap_or_default();
-    if (owners.is_empty() || !caller.is_admin()) && !owners.contains(&caller.id()) {
-        owners.push(caller.id());
-    }
-    owners
 }
 
 async fn create(

@@ -1,8 +1,12 @@
 //! One module per Superset resource, each a set of small handlers over the store.
 
 pub mod chart;
+pub mod dashboard;
+pub mod database;
+pub mod dataset;
 pub mod security;
 
+use crate::principal::Principal;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tessera_model::{Timestamp, UserRef};
@@ -59,4 +63,22 @@ pub fn markdown(text: &Option<String>) -> Value {
 pub fn deleted_message(count: usize, noun: &str) -> Value {
     let plural = if count == 1 { "" } else { "s" };
     json!({"message": format!("Deleted {count} {noun}{plural}")})
+}
+
+/// The distinct ids of `ids`, sorted.
+pub fn dedup(ids: &[i64]) -> Vec<i64> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Owners after Superset's rule: the caller owns what they create when no one else is
+/// named, and a non-admin always stays an owner.
+pub fn owners_with_caller(requested: Option<Vec<i64>>, caller: &Principal) -> Vec<i64> {
+    let mut owners = requested.unwrap_or_default();
+    if (owners.is_empty() || !caller.is_admin()) && !owners.contains(&caller.id()) {
+        owners.push(caller.id());
+    }
+    owners
 }

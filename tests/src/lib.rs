@@ -255,13 +255,22 @@ impl Client {
 
 /// A recorded Superset response from `shared/reference/golden/`.
 pub fn golden(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/reference/golden")
-        .join(name);
+    let path = golden_dir().join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let recorded: Value = serde_json::from_str(&text).unwrap();
     recorded["response"]["json"].clone()
+}
+
+/// `shared/reference/golden`, found beside the checkout or any folder above it (CI lays
+/// `shared/` beside its clone).
+fn golden_dir() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|dir| dir.join("shared/reference/golden"))
+        .find(|dir| dir.is_dir())
+        .expect("shared/reference/golden beside the checkout")
 }
 
 /// Asserts two JSON values have the same shape: the same keys at every object level and

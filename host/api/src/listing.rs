@@ -1,11 +1,15 @@
 //! FAB's generic list, `_info`, and single-item conventions over the store's list
 //! machinery: Rison `q` parsing, filter validation, `columns` projection, labels.
 
+use crate::body::{Field, FieldType};
 use crate::error::{ApiError, ApiResult};
 use crate::principal::Principal;
+use crate::response::{Json, ok};
+use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::{Map, Value, json};
+use tessera_store::FavoriteClass;
 use tessera_store::list::{Kind, OrderColumn, SearchColumn};
 use tessera_store::{Filter, FilterOp, FilterValue, ListQuery, Order, Page, Resource};
 
@@ -441,50 +445,6 @@ pub fn info_filters(resource: &Resource) -> Value {
     Value::Object(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn projects_dotted_columns_into_nested_objects() {
-        let row = json!({"id": 1, "owners": [{"id": 1, "first_name": "A", "last_name": "B"}],
-                         "changed_by": {"id": 2, "first_name": "C"}, "table": null})
-        .as_object()
-        .unwrap()
-        .clone();
-        let cols: Vec<String> = [
-            "id",
-            "owners.id",
-            "owners.first_name",
-            "changed_by.first_name",
-            "table.table_name",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        assert_eq!(
-            project(&row, &cols),
-            json!({"id": 1, "owners": [{"id": 1, "first_name": "A"}], "changed_by": {"first_name": "C"}, "table": null})
-        );
-    }
-
-    #[test]
-    fn labels_like_fab() {
-        assert_eq!(prettify("changed_by.first_name"), "Changed By First Name");
-        assert_eq!(prettify("id"), "Id");
-    }
-
-    #[test]
-    fn parses_iso_times() {
-        assert_eq!(
-            chrono_like::parse("1970-01-02T00:00:01"),
-            Some(86_401_000_000)
-        );
-        assert_eq!(parse_time("2026-11-28"), parse_time("2026-11-28T00:00:00"));
-        assert_eq!(chrono_like::parse("nonsense"), None);
-    }
-}
-
 /// Whether the caller's visibility rules let them see object `id`.
 pub async fn is_visible(
     state: &AppState,
@@ -492,27 +452,10 @@ pub async fn is_visible(
     caller: &Principal,
     id: i64,
 ) -> ApiResult<bool> {
-    if let Visibility::All = caller.visibility() {
-        return Ok(true);
-    }
-    let id_column = resource
-        .search_column("id")
-        .ok_or_else(|| ApiError::Internal(format!("{} has no id search column", resource.table)))?;
-    let query = ListQuery {
-        viewer: caller.id(),
-        visibility: caller.visibility(),
-        filters: vec![Filter {
-            column: id_column,
-            op: FilterOp::Eq,
-            value: FilterValue::Int(id),
-        }],
-        order: None,
-        page: Page {
-            index: 0,
-            size: Some(1),
-        },
-    };
-    Ok(state.store.list_ids(resource, &query).await?.0 > 0)
+    Ok(state
+        .store
+        .is_visible(resource, &caller.visibility(), caller.id(), id)
+        .await?)
 }
 
 /// FAB's `_info`: the columns a client may add and edit, the filters, and the caller's
@@ -593,7 +536,7 @@ pub async fn related_users(state: &AppState, q: &Q) -> ApiResult<Json> {
     let index = args.get("page").and_then(Value::as_i64).unwrap_or(0).max(0);
     let size = match args.get("page_size").and_then(Value::as_i64) {
         None | Some(0) => DEFAULT_PAGE_SIZE,
-        Some(n) if n < 0 || n > MAX_PAGE_SIZE => MAX_PAGE_SIZE,
+        Some(n) if !(0..=MAX_PAGE_SIZE).contains(&n) => MAX_PAGE_SIZE,
         Some(n) => n,
     };
     let (count, users) = state
@@ -629,7 +572,46 @@ pub async fn favorite_status(
     ok(json!({"result": result}))
 }
 
-use crate::body::{Field, FieldType};
-use crate::response::{Json, ok};
-use crate::state::AppState;
-use tessera_store::{FavoriteClass, Visibility};
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn projects_dotted_columns_into_nested_objects() {
+        let row = json!({"id": 1, "owners": [{"id": 1, "first_name": "A", "last_name": "B"}],
+                         "changed_by": {"id": 2, "first_name": "C"}, "table": null})
+        .as_object()
+        .unwrap()
+        .clone();
+        let cols: Vec<String> = [
+            "id",
+            "owners.id",
+            "owners.first_name",
+            "changed_by.first_name",
+            "table.table_name",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            project(&row, &cols),
+            json!({"id": 1, "owners": [{"id": 1, "first_name": "A"}], "changed_by": {"first_name": "C"}, "table": null})
+        );
+    }
+
+    #[test]
+    fn labels_like_fab() {
+        assert_eq!(prettify("changed_by.first_name"), "Changed By First Name");
+        assert_eq!(prettify("id"), "Id");
+    }
+
+    #[test]
+    fn parses_iso_times() {
+        assert_eq!(
+            chrono_like::parse("1970-01-02T00:00:01"),
+            Some(86_401_000_000)
+        );
+        assert_eq!(parse_time("2026-11-28"), parse_time("2026-11-28T00:00:00"));
+        assert_eq!(chrono_like::parse("nonsense"), None);
+    }
+}

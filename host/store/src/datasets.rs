@@ -367,10 +367,6 @@ fn already_exists(v: &DatasetValues) -> String {
     format!("Dataset {name} already exists")
 }
 
-/// Selects a boolean column as an integer. sqlx's `Any` driver cannot decode a column
-/// SQLite declares BOOLEAN, while an expression's value arrives as a plain integer on
-/// both backends; read it back with [`flag`].
-
 /// A unique violation becomes a `Conflict`: on a uuid column "uuid already exists",
 /// otherwise `what`.
 fn conflict(err: sqlx::Error, what: &str) -> StoreError {

@@ -288,6 +288,34 @@ impl Store {
         Ok((total, ids))
     }
 
+    /// Whether object `id` of `resource` passes `visibility` for `viewer`.
+    pub async fn is_visible(
+        &self,
+        resource: &Resource,
+        visibility: &Visibility,
+        viewer: i64,
+        id: i64,
+    ) -> Result<bool> {
+        if let Visibility::All = visibility {
+            return Ok(true);
+        }
+        let query = ListQuery {
+            viewer,
+            visibility: visibility.clone(),
+            filters: vec![],
+            order: None,
+            page: Page {
+                index: 0,
+                size: Some(1),
+            },
+        };
+        let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM {} t", resource.table));
+        self.push_where(&mut sql, resource, &query);
+        sql.push(" AND t.id = ").bind(id);
+        let count: i64 = crate::rows::get(&sql.fetch_one(&self.pool).await?, 0)?;
+        Ok(count > 0)
+    }
+
     fn push_where(&self, sql: &mut Sql, resource: &Resource, query: &ListQuery) {
         sql.push(" WHERE 1 = 1");
         match &query.visibility {

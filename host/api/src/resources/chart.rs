@@ -439,21 +439,20 @@ fn apply(body: &Map<String, Value>, values: &mut ChartValues) {
 /// Business rules shared by create and update; errors are 422 field maps.
 async fn check_links(state: &AppState, body: &Map<String, Value>) -> ApiResult<()> {
     let mut errors = Map::new();
-    if let Some(owners) = body.ints_of("owners") {
-        if state.store.existing_user_ids(&owners).await?.len() != dedup(&owners).len() {
-            errors.insert("owners".into(), json!(["Owners are invalid"]));
-        }
+    if let Some(owners) = body.ints_of("owners")
+        && state.store.existing_user_ids(&owners).await?.len() != dedup(&owners).len()
+    {
+        errors.insert("owners".into(), json!(["Owners are invalid"]));
     }
-    if let Some(id) = body.int_of("datasource_id") {
-        if !state.store.dataset_exists(id).await? {
-            errors.insert("datasource_id".into(), json!(["Datasource does not exist"]));
-        }
+    if let Some(id) = body.int_of("datasource_id")
+        && !state.store.dataset_exists(id).await?
+    {
+        errors.insert("datasource_id".into(), json!(["Datasource does not exist"]));
     }
-    if let Some(dashboards) = body.ints_of("dashboards") {
-        if state.store.existing_dashboard_ids(&dashboards).await?.len() != dedup(&dashboards).len()
-        {
-            errors.insert("dashboards".into(), json!(["Dashboards do not exist"]));
-        }
+    if let Some(dashboards) = body.ints_of("dashboards")
+        && state.store.existing_dashboard_ids(&dashboards).await?.len() != dedup(&dashboards).len()
+    {
+        errors.insert("dashboards".into(), json!(["Dashboards do not exist"]));
     }
     if errors.is_empty() {
         Ok(())

@@ -15,7 +15,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 use tessera_model::database::{PASSWORD_MASK, backend_of};
 use tessera_model::{Database, DatabaseValues, Timestamp};
-use tessera_store::{DATABASES, Filter, FilterOp, FilterValue, ListQuery, Page, Visibility};
+use tessera_store::DATABASES;
 use uuid::Uuid;
 
 const VIEW: &str = "Database";
@@ -386,39 +386,12 @@ fn unmask_encrypted_extra(new: &str, old: Option<&str>) -> String {
     value.to_string()
 }
 
-/// Whether the caller's visibility rules let them see database `d`. The database
-/// resource has no `id` search column, so the check goes through its `uuid`.
-async fn is_visible(state: &AppState, caller: &Principal, d: &Database) -> ApiResult<bool> {
-    if let Visibility::All = caller.visibility() {
-        return Ok(true);
-    }
-    let column = DATABASES
-        .search_column("uuid")
-        .ok_or_else(|| ApiError::Internal("dbs has no uuid search column".into()))?;
-    let query = ListQuery {
-        viewer: caller.id(),
-        visibility: caller.visibility(),
-        filters: vec![Filter {
-            column,
-            op: FilterOp::Eq,
-            value: FilterValue::Text(d.uuid.to_string()),
-        }],
-        order: None,
-        page: Page {
-            index: 0,
-            size: Some(1),
-        },
-    };
-    Ok(state.store.list_ids(&DATABASES, &query).await?.0 > 0)
-}
-
 /// Loads a database the caller may see; 404 otherwise.
 async fn visible_database(state: &AppState, caller: &Principal, id: i64) -> ApiResult<Database> {
-    let database = state.store.database(id).await?;
-    if !is_visible(state, caller, &database).await? {
+    if !crate::listing::is_visible(state, &DATABASES, caller, id).await? {
         return Err(ApiError::not_found());
     }
-    Ok(database)
+    Ok(state.store.database(id).await?)
 }
 
 fn parse_pk(pk: &str) -> ApiResult<i64> {

@@ -12,6 +12,7 @@ mod routes;
 mod state;
 
 pub use error::ApiError;
+pub use principal::IdentityCache;
 pub use state::{AppState, Services};
 
 use axum::Router;

@@ -9,8 +9,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tessera_auth::{Session, TokenError, TokenType, bearer_token};
 use tessera_model::User;
 use tessera_store::list::Restriction;
@@ -23,16 +24,56 @@ pub enum AuthVia {
     Session,
 }
 
+/// The caller of one request: who they are and how they proved it.
 #[derive(Debug)]
 pub struct Principal {
-    pub user: User,
+    identity: Arc<Identity>,
     pub via: AuthVia,
+}
+
+impl std::ops::Deref for Principal {
+    type Target = Identity;
+
+    fn deref(&self) -> &Identity {
+        &self.identity
+    }
+}
+
+/// A user with everything their roles grant.
+#[derive(Debug)]
+pub struct Identity {
+    pub user: User,
     /// `(role name, permission-view)` for every grant of every role.
     pub grants: Vec<(String, PermissionView)>,
     perms: HashSet<(String, String)>,
 }
 
-impl Principal {
+/// Identities loaded in the last moment. Loading one takes two metadata queries, which
+/// would otherwise run on every request; the price is that a change of roles or a
+/// deactivation takes up to [`IDENTITY_TTL`] to apply.
+#[derive(Default)]
+pub struct IdentityCache(Mutex<HashMap<i64, (Instant, Arc<Identity>)>>);
+
+pub const IDENTITY_TTL: Duration = Duration::from_secs(2);
+
+impl IdentityCache {
+    fn get(&self, user_id: i64) -> Option<Arc<Identity>> {
+        let cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(&user_id)
+            .filter(|(loaded, _)| loaded.elapsed() < IDENTITY_TTL)
+            .map(|(_, identity)| identity.clone())
+    }
+
+    fn put(&self, user_id: i64, identity: Arc<Identity>) {
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Bounded by the number of active users; drop stale entries as we go.
+        cache.retain(|_, (loaded, _)| loaded.elapsed() < IDENTITY_TTL);
+        cache.insert(user_id, (Instant::now(), identity));
+    }
+}
+
+impl Identity {
     pub fn can(&self, permission: &str, view: &str) -> bool {
         self.perms
             .contains(&(permission.to_string(), view.to_string()))
@@ -87,6 +128,9 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Princi
             None => return Err(TokenError::MissingHeader.into()),
         },
     };
+    if let Some(identity) = state.identities.get(user_id) {
+        return Ok(Principal { identity, via });
+    }
     let user = state
         .store
         .active_user(user_id)
@@ -97,12 +141,13 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Princi
         .iter()
         .map(|(_, pv)| (pv.permission.clone(), pv.view_menu.clone()))
         .collect();
-    Ok(Principal {
+    let identity = Arc::new(Identity {
         user,
-        via,
         grants,
         perms,
-    })
+    });
+    state.identities.put(user_id, identity.clone());
+    Ok(Principal { identity, via })
 }
 
 /// The signed `session` cookie, when the request carries a valid one.

@@ -1,5 +1,6 @@
 //! What every handler shares.
 
+use crate::principal::IdentityCache;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 use tessera_auth::{CsrfSigner, SessionSigner, TokenService};
@@ -14,6 +15,7 @@ pub struct Services {
     pub sessions: SessionSigner,
     pub csrf: CsrfSigner,
     pub metrics: Option<PrometheusHandle>,
+    pub identities: IdentityCache,
 }
 
 impl AppState {

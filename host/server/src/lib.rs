@@ -94,6 +94,7 @@ impl Server {
             sessions: SessionSigner::new(secret.as_bytes()),
             csrf: CsrfSigner::new(secret.as_bytes()),
             metrics: metrics_handle(),
+            identities: Default::default(),
         });
         // Superset clients use both `/chart/` and `/chart`; serve both by trimming.
         let app = NormalizePathLayer::trim_trailing_slash().layer(tessera_api::app(state));

@@ -111,15 +111,15 @@ impl Store {
              t.params, t.query_context, t.description, t.cache_timeout, t.certified_by, t.certification_details, \
              {}, t.external_url, t.last_saved_at, {audit_cols}, {}, \
              d.id AS ds_id, d.uuid AS ds_uuid, d.table_name AS ds_table_name, d.schema AS ds_schema, \
-             d.default_endpoint AS ds_default_endpoint \
+             d.default_endpoint AS ds_default_endpoint, {} \
              FROM slices t{audit_joins} LEFT JOIN ab_user lsb ON lsb.id = t.last_saved_by_fk \
              LEFT JOIN tables d ON d.id = t.datasource_id WHERE t.id IN (",
             rows::flag_column("t.is_managed_externally", "is_managed_externally"),
-            rows::user_ref_columns("lsb")
+            rows::user_ref_columns("lsb"),
+            self.owners_select("slice_user", "slice_id"),
         ));
         q.bind_list(ids.to_vec()).push(")");
         let fetched = q.fetch_all(&self.pool).await?;
-        let mut owners = self.linked_users("slice_user", "slice_id", ids).await?;
         let mut dashboards = self.chart_dashboards(ids).await?;
         let mut by_id = HashMap::with_capacity(fetched.len());
         for row in &fetched {
@@ -152,7 +152,7 @@ impl Store {
                     is_managed_externally: rows::flag(row, "is_managed_externally")?,
                     external_url: get(row, "external_url")?,
                 },
-                owners: owners.remove(&id).unwrap_or_default(),
+                owners: rows::users_json(row, "owners")?,
                 dashboards: dashboards.remove(&id).unwrap_or_default(),
                 dataset,
                 last_saved_at: rows::opt_time(row, "last_saved_at")?,

@@ -101,17 +101,17 @@ impl Store {
             "SELECT t.id, t.uuid, t.table_name, t.database_id, t.catalog, t.schema, t.sql, t.description, \
              t.main_dttm_col, t.default_endpoint, t.\"offset\" AS offset_hours, t.cache_timeout, \
              {}, t.template_params, t.extra, {}, t.fetch_values_predicate, {}, {}, {}, t.external_url, {audit_cols}, \
-             db.uuid AS db_uuid, db.database_name AS db_database_name, db.sqlalchemy_uri AS db_sqlalchemy_uri \
+             db.uuid AS db_uuid, db.database_name AS db_database_name, db.sqlalchemy_uri AS db_sqlalchemy_uri, {} \
              FROM tables t{audit_joins} JOIN dbs db ON db.id = t.database_id WHERE t.id IN (",
             flag_column("t.is_sqllab_view", "is_sqllab_view"),
             flag_column("t.filter_select_enabled", "filter_select_enabled"),
             flag_column("t.normalize_columns", "normalize_columns"),
             flag_column("t.always_filter_main_dttm", "always_filter_main_dttm"),
             flag_column("t.is_managed_externally", "is_managed_externally"),
+            self.owners_select("sqlatable_user", "table_id"),
         ));
         q.bind_list(ids.to_vec()).push(")");
         let fetched = q.fetch_all(&self.pool).await?;
-        let mut owners = self.linked_users("sqlatable_user", "table_id", ids).await?;
         let mut columns = load_columns(&self.pool, ids).await?;
         let mut metrics = load_metrics(&self.pool, ids).await?;
         let mut by_id = HashMap::with_capacity(fetched.len());
@@ -150,7 +150,7 @@ impl Store {
                 uuid: rows::uuid(row, "uuid")?,
                 values,
                 database,
-                owners: owners.remove(&id).unwrap_or_default(),
+                owners: rows::users_json(row, "owners")?,
                 columns: columns.remove(&id).unwrap_or_default(),
                 metrics: metrics.remove(&id).unwrap_or_default(),
                 audit: rows::audit(row)?,

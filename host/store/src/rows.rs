@@ -86,3 +86,28 @@ pub(crate) fn audit(row: &AnyRow) -> Result<tessera_model::Audit> {
         changed_by: user_ref(row, "chb")?,
     })
 }
+
+/// Reads the JSON array of users selected by `Store::owners_select`.
+pub(crate) fn users_json(row: &AnyRow, index: &str) -> Result<Vec<UserRef>> {
+    let text: Option<String> = get(row, index)?;
+    let parsed: serde_json::Value = serde_json::from_str(text.as_deref().unwrap_or("[]"))
+        .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+    let users = parsed.as_array().map(Vec::as_slice).unwrap_or_default();
+    Ok(users
+        .iter()
+        .map(|u| {
+            let text = |k: &str| u[k].as_str().unwrap_or_default().to_string();
+            UserRef {
+                id: u["id"].as_i64().unwrap_or_default(),
+                first_name: text("first_name"),
+                last_name: text("last_name"),
+                email: text("email"),
+                username: text("username"),
+                // SQLite's JSON has 1/0 for booleans, PostgreSQL's true/false.
+                active: u["active"]
+                    .as_bool()
+                    .unwrap_or_else(|| u["active"].as_i64() == Some(1)),
+            }
+        })
+        .collect())
+}

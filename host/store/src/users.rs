@@ -3,7 +3,6 @@
 use crate::rows::{self, get};
 use crate::sql::Sql;
 use crate::{Result, Store, StoreError, conflict_on_unique};
-use std::collections::HashMap;
 use tessera_model::{Role, Timestamp, User, UserRef};
 
 pub struct NewUser<'a> {
@@ -226,28 +225,24 @@ impl Store {
             .collect()
     }
 
-    /// Users linked to each of `ids` through `link` (`link.obj_col` -> `link.user_id`).
-    pub(crate) async fn linked_users(
-        &self,
-        link: &str,
-        obj_col: &str,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, Vec<UserRef>>> {
-        let mut out: HashMap<i64, Vec<UserRef>> = HashMap::new();
-        if ids.is_empty() {
-            return Ok(out);
+    /// A select expression (aliased `owners`) giving, as JSON text, the users linked to
+    /// row `t` through `link` (`link.obj_col` -> `link.user_id`), ordered by id; read it
+    /// with [`rows::users_json`]. One aggregated column instead of a second query whose
+    /// rows cost more to decode than to find.
+    pub(crate) fn owners_select(&self, link: &str, obj_col: &str) -> String {
+        let fields = "'id', u.id, 'first_name', u.first_name, 'last_name', u.last_name, \
+                      'email', u.email, 'username', u.username, 'active', u.active";
+        let from =
+            format!("FROM {link} l JOIN ab_user u ON u.id = l.user_id WHERE l.{obj_col} = t.id");
+        match self.backend {
+            crate::Backend::Sqlite => format!(
+                "(SELECT json_group_array(json_object({fields})) FROM \
+                 (SELECT u.* {from} ORDER BY u.id) u) AS owners"
+            ),
+            crate::Backend::Postgres => format!(
+                "(SELECT COALESCE(json_agg(json_build_object({fields}) ORDER BY u.id), '[]')::text {from}) AS owners"
+            ),
         }
-        let mut q = Sql::new(&format!(
-            "SELECT l.{obj_col} AS obj, {} FROM {link} l JOIN ab_user u ON u.id = l.user_id WHERE l.{obj_col} IN (",
-            rows::user_ref_columns("u")
-        ));
-        q.bind_list(ids.to_vec()).push(") ORDER BY u.id");
-        for row in q.fetch_all(&self.pool).await? {
-            if let Some(user) = rows::user_ref(&row, "u")? {
-                out.entry(get(&row, "obj")?).or_default().push(user);
-            }
-        }
-        Ok(out)
     }
 
     /// Users for the related-field endpoints: `text` filter on "first last", paged.

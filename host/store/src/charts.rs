@@ -105,21 +105,22 @@ impl Store {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let (audit_cols, audit_joins) = rows::audit_select();
         let mut q = Sql::new(&format!(
             "SELECT t.id, t.uuid, t.slice_name, t.viz_type, t.datasource_id, t.datasource_type, t.datasource_name, \
              t.params, t.query_context, t.description, t.cache_timeout, t.certified_by, t.certification_details, \
-             {}, t.external_url, t.last_saved_at, {audit_cols}, {}, \
+             {}, t.external_url, t.last_saved_at, t.last_saved_by_fk, {}, \
              d.id AS ds_id, d.uuid AS ds_uuid, d.table_name AS ds_table_name, d.schema AS ds_schema, \
-             d.default_endpoint AS ds_default_endpoint, {} \
-             FROM slices t{audit_joins} LEFT JOIN ab_user lsb ON lsb.id = t.last_saved_by_fk \
-             LEFT JOIN tables d ON d.id = t.datasource_id WHERE t.id IN (",
+             d.default_endpoint AS ds_default_endpoint \
+             FROM slices t LEFT JOIN tables d ON d.id = t.datasource_id WHERE t.id IN (",
             rows::flag_column("t.is_managed_externally", "is_managed_externally"),
-            rows::user_ref_columns("lsb"),
-            self.owners_select("slice_user", "slice_id"),
+            rows::AUDIT_COLUMNS,
         ));
         q.bind_list(ids.to_vec()).push(")");
         let fetched = q.fetch_all(&self.pool).await?;
+        let owners = self.owner_ids("slice_user", "slice_id", ids).await?;
+        let users = self
+            .page_users(&fetched, &["last_saved_by_fk"], &owners)
+            .await?;
         let mut dashboards = self.chart_dashboards(ids).await?;
         let mut by_id = HashMap::with_capacity(fetched.len());
         for row in &fetched {
@@ -152,12 +153,12 @@ impl Store {
                     is_managed_externally: rows::flag(row, "is_managed_externally")?,
                     external_url: get(row, "external_url")?,
                 },
-                owners: rows::users_json(row, "owners")?,
+                owners: users.all(owners.get(&id)),
                 dashboards: dashboards.remove(&id).unwrap_or_default(),
                 dataset,
                 last_saved_at: rows::opt_time(row, "last_saved_at")?,
-                last_saved_by: rows::user_ref(row, "lsb")?,
-                audit: rows::audit(row)?,
+                last_saved_by: users.get(get(row, "last_saved_by_fk")?),
+                audit: rows::audit(row, &users)?,
             };
             by_id.insert(id, chart);
         }

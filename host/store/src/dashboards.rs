@@ -91,17 +91,20 @@ impl Store {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let (audit_cols, audit_joins) = rows::audit_select();
         let mut q = Sql::new(&format!(
             "SELECT t.id, t.uuid, t.dashboard_title, t.slug, t.position_json, t.json_metadata, t.css, \
              t.description, {}, t.certified_by, t.certification_details, {}, \
-             t.external_url, {audit_cols}, {} FROM dashboards t{audit_joins} WHERE t.id IN (",
+             t.external_url, {} FROM dashboards t WHERE t.id IN (",
             rows::flag_column("t.published", "published"),
             rows::flag_column("t.is_managed_externally", "is_managed_externally"),
-            self.owners_select("dashboard_user", "dashboard_id"),
+            rows::AUDIT_COLUMNS,
         ));
         q.bind_list(ids.to_vec()).push(")");
         let fetched = q.fetch_all(&self.pool).await?;
+        let owners = self
+            .owner_ids("dashboard_user", "dashboard_id", ids)
+            .await?;
+        let users = self.page_users(&fetched, &[], &owners).await?;
         let mut roles = self.dashboard_roles(ids).await?;
         let mut charts = self.dashboard_charts(ids).await?;
         let mut by_id = HashMap::with_capacity(fetched.len());
@@ -123,10 +126,10 @@ impl Store {
                     is_managed_externally: rows::flag(row, "is_managed_externally")?,
                     external_url: get(row, "external_url")?,
                 },
-                owners: rows::users_json(row, "owners")?,
+                owners: users.all(owners.get(&id)),
                 roles: roles.remove(&id).unwrap_or_default(),
                 charts: charts.remove(&id).unwrap_or_default(),
-                audit: rows::audit(row)?,
+                audit: rows::audit(row, &users)?,
             };
             by_id.insert(id, dashboard);
         }

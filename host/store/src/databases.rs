@@ -77,11 +77,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let (audit_cols, audit_joins) = rows::audit_select();
         let mut q = Sql::new(&format!(
             "SELECT t.id, t.uuid, t.database_name, t.sqlalchemy_uri, t.password, t.cache_timeout, \
              t.force_ctas_schema, t.configuration_method, t.extra, t.encrypted_extra, t.server_cert, \
-             t.external_url, {}, {audit_cols} FROM dbs t{audit_joins} WHERE t.id IN (",
+             t.external_url, {}, {} FROM dbs t WHERE t.id IN (",
             flag_columns(&[
                 "expose_in_sqllab",
                 "allow_run_async",
@@ -91,10 +90,12 @@ impl Store {
                 "allow_dml",
                 "impersonate_user",
                 "is_managed_externally",
-            ])
+            ]),
+            rows::AUDIT_COLUMNS,
         ));
         q.bind_list(ids.to_vec()).push(")");
         let fetched = q.fetch_all(&self.pool).await?;
+        let users = self.page_users(&fetched, &[], &HashMap::new()).await?;
         let mut by_id = HashMap::with_capacity(fetched.len());
         for row in &fetched {
             let id: i64 = get(row, "id")?;
@@ -121,7 +122,7 @@ impl Store {
                     external_url: get(row, "external_url")?,
                 },
                 password: get(row, "password")?,
-                audit: rows::audit(row)?,
+                audit: rows::audit(row, &users)?,
             };
             by_id.insert(id, database);
         }

@@ -96,22 +96,23 @@ impl Store {
         if ids.is_empty() {
             return Ok(vec![]);
         }
-        let (audit_cols, audit_joins) = rows::audit_select();
         let mut q = Sql::new(&format!(
             "SELECT t.id, t.uuid, t.table_name, t.database_id, t.catalog, t.schema, t.sql, t.description, \
              t.main_dttm_col, t.default_endpoint, t.\"offset\" AS offset_hours, t.cache_timeout, \
-             {}, t.template_params, t.extra, {}, t.fetch_values_predicate, {}, {}, {}, t.external_url, {audit_cols}, \
-             db.uuid AS db_uuid, db.database_name AS db_database_name, db.sqlalchemy_uri AS db_sqlalchemy_uri, {} \
-             FROM tables t{audit_joins} JOIN dbs db ON db.id = t.database_id WHERE t.id IN (",
+             {}, t.template_params, t.extra, {}, t.fetch_values_predicate, {}, {}, {}, t.external_url, {}, \
+             db.uuid AS db_uuid, db.database_name AS db_database_name, db.sqlalchemy_uri AS db_sqlalchemy_uri \
+             FROM tables t JOIN dbs db ON db.id = t.database_id WHERE t.id IN (",
             flag_column("t.is_sqllab_view", "is_sqllab_view"),
             flag_column("t.filter_select_enabled", "filter_select_enabled"),
             flag_column("t.normalize_columns", "normalize_columns"),
             flag_column("t.always_filter_main_dttm", "always_filter_main_dttm"),
             flag_column("t.is_managed_externally", "is_managed_externally"),
-            self.owners_select("sqlatable_user", "table_id"),
+            rows::AUDIT_COLUMNS,
         ));
         q.bind_list(ids.to_vec()).push(")");
         let fetched = q.fetch_all(&self.pool).await?;
+        let owners = self.owner_ids("sqlatable_user", "table_id", ids).await?;
+        let users = self.page_users(&fetched, &[], &owners).await?;
         let mut columns = load_columns(&self.pool, ids).await?;
         let mut metrics = load_metrics(&self.pool, ids).await?;
         let mut by_id = HashMap::with_capacity(fetched.len());
@@ -150,10 +151,10 @@ impl Store {
                 uuid: rows::uuid(row, "uuid")?,
                 values,
                 database,
-                owners: rows::users_json(row, "owners")?,
+                owners: users.all(owners.get(&id)),
                 columns: columns.remove(&id).unwrap_or_default(),
                 metrics: metrics.remove(&id).unwrap_or_default(),
-                audit: rows::audit(row)?,
+                audit: rows::audit(row, &users)?,
             };
             by_id.insert(id, dataset);
         }

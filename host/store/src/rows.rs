@@ -3,6 +3,7 @@
 use crate::{Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{ColumnIndex, Decode, Row, Type};
+use std::collections::HashMap;
 use tessera_model::{Timestamp, UserRef};
 use uuid::Uuid;
 
@@ -66,48 +67,38 @@ pub(crate) fn user_ref(row: &AnyRow, alias: &str) -> Result<Option<UserRef>> {
     }))
 }
 
-/// Selected columns and joins that [`audit`] reads for a row aliased `t`.
-pub(crate) fn audit_select() -> (String, &'static str) {
-    (
-        format!(
-            "t.created_on, t.changed_on, {}, {}",
-            user_ref_columns("cb"),
-            user_ref_columns("chb")
-        ),
-        " LEFT JOIN ab_user cb ON cb.id = t.created_by_fk LEFT JOIN ab_user chb ON chb.id = t.changed_by_fk",
-    )
-}
+/// The audit columns of a row aliased `t`. The users they name are resolved through a
+/// [`Users`] directory loaded once per page (see `Store::page_users`): joining four user
+/// rows into every object multiplied the cells the driver decodes, which is what a page
+/// of objects costs.
+pub(crate) const AUDIT_COLUMNS: &str =
+    "t.created_on, t.changed_on, t.created_by_fk, t.changed_by_fk";
 
-pub(crate) fn audit(row: &AnyRow) -> Result<tessera_model::Audit> {
+pub(crate) fn audit(row: &AnyRow, users: &Users) -> Result<tessera_model::Audit> {
     Ok(tessera_model::Audit {
         created_on: time(row, "created_on")?,
         changed_on: time(row, "changed_on")?,
-        created_by: user_ref(row, "cb")?,
-        changed_by: user_ref(row, "chb")?,
+        created_by: users.get(get(row, "created_by_fk")?),
+        changed_by: users.get(get(row, "changed_by_fk")?),
     })
 }
 
-/// Reads the JSON array of users selected by `Store::owners_select`.
-pub(crate) fn users_json(row: &AnyRow, index: &str) -> Result<Vec<UserRef>> {
-    let text: Option<String> = get(row, index)?;
-    let parsed: serde_json::Value = serde_json::from_str(text.as_deref().unwrap_or("[]"))
-        .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
-    let users = parsed.as_array().map(Vec::as_slice).unwrap_or_default();
-    Ok(users
-        .iter()
-        .map(|u| {
-            let text = |k: &str| u[k].as_str().unwrap_or_default().to_string();
-            UserRef {
-                id: u["id"].as_i64().unwrap_or_default(),
-                first_name: text("first_name"),
-                last_name: text("last_name"),
-                email: text("email"),
-                username: text("username"),
-                // SQLite's JSON has 1/0 for booleans, PostgreSQL's true/false.
-                active: u["active"]
-                    .as_bool()
-                    .unwrap_or_else(|| u["active"].as_i64() == Some(1)),
-            }
+/// The users a page of objects refers to, by id.
+#[derive(Default)]
+pub(crate) struct Users(pub(crate) HashMap<i64, UserRef>);
+
+impl Users {
+    pub(crate) fn get(&self, id: Option<i64>) -> Option<UserRef> {
+        id.and_then(|id| self.0.get(&id).cloned())
+    }
+
+    /// The users of `ids` that exist, in the order given.
+    pub(crate) fn all(&self, ids: Option<&Vec<i64>>) -> Vec<UserRef> {
+        ids.map(|ids| {
+            ids.iter()
+                .filter_map(|id| self.0.get(id).cloned())
+                .collect()
         })
-        .collect())
+        .unwrap_or_default()
+    }
 }

@@ -3,6 +3,7 @@
 use crate::rows::{self, get};
 use crate::sql::Sql;
 use crate::{Result, Store, StoreError, conflict_on_unique};
+use std::collections::HashMap;
 use tessera_model::{Role, Timestamp, User, UserRef};
 
 pub struct NewUser<'a> {
@@ -225,24 +226,59 @@ impl Store {
             .collect()
     }
 
-    /// A select expression (aliased `owners`) giving, as JSON text, the users linked to
-    /// row `t` through `link` (`link.obj_col` -> `link.user_id`), ordered by id; read it
-    /// with [`rows::users_json`]. One aggregated column instead of a second query whose
-    /// rows cost more to decode than to find.
-    pub(crate) fn owners_select(&self, link: &str, obj_col: &str) -> String {
-        let fields = "'id', u.id, 'first_name', u.first_name, 'last_name', u.last_name, \
-                      'email', u.email, 'username', u.username, 'active', u.active";
-        let from =
-            format!("FROM {link} l JOIN ab_user u ON u.id = l.user_id WHERE l.{obj_col} = t.id");
-        match self.backend {
-            crate::Backend::Sqlite => format!(
-                "(SELECT json_group_array(json_object({fields})) FROM \
-                 (SELECT u.* {from} ORDER BY u.id) u) AS owners"
-            ),
-            crate::Backend::Postgres => format!(
-                "(SELECT COALESCE(json_agg(json_build_object({fields}) ORDER BY u.id), '[]')::text {from}) AS owners"
-            ),
+    /// The user ids linked to each of `ids` through `link` (`link.obj_col` ->
+    /// `link.user_id`), ordered by user id.
+    pub(crate) async fn owner_ids(
+        &self,
+        link: &str,
+        obj_col: &str,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<i64>>> {
+        let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
         }
+        let mut q = Sql::new(&format!(
+            "SELECT {obj_col}, user_id FROM {link} WHERE {obj_col} IN ("
+        ));
+        q.bind_list(ids.to_vec()).push(") ORDER BY user_id");
+        for row in q.fetch_all(&self.pool).await? {
+            out.entry(get(&row, 0)?).or_default().push(get(&row, 1)?);
+        }
+        Ok(out)
+    }
+
+    /// Loads, in one query, every user a page of `rows` refers to: their audit columns,
+    /// the foreign keys named in `fk_columns`, and `owners`.
+    pub(crate) async fn page_users(
+        &self,
+        rows: &[sqlx::any::AnyRow],
+        fk_columns: &[&str],
+        owners: &HashMap<i64, Vec<i64>>,
+    ) -> Result<rows::Users> {
+        let mut ids: Vec<i64> = owners.values().flatten().copied().collect();
+        for row in rows {
+            for column in ["created_by_fk", "changed_by_fk"].iter().chain(fk_columns) {
+                ids.extend(get::<Option<i64>>(row, *column)?);
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let mut users = rows::Users::default();
+        if ids.is_empty() {
+            return Ok(users);
+        }
+        let mut q = Sql::new(&format!(
+            "SELECT {} FROM ab_user u WHERE u.id IN (",
+            rows::user_ref_columns("u")
+        ));
+        q.bind_list(ids).push(")");
+        for row in q.fetch_all(&self.pool).await? {
+            if let Some(user) = rows::user_ref(&row, "u")? {
+                users.0.insert(user.id, user);
+            }
+        }
+        Ok(users)
     }
 
     /// Users for the related-field endpoints: `text` filter on "first last", paged.

@@ -310,6 +310,11 @@ async fn bad_bodies(backend: Backend) {
         ),
         (
             StatusCode::BAD_REQUEST,
+            json!({"dashboard_title": "x", "json_metadata": "[1]"}),
+            json!({"message": {"json_metadata": [{"_schema": ["Invalid input type."]}]}}),
+        ),
+        (
+            StatusCode::BAD_REQUEST,
             json!({"dashboard_title": "x", "position_json": "{not json"}),
             json!({"message": {"position_json": ["JSON not valid"]}}),
         ),

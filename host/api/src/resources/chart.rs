@@ -380,7 +380,7 @@ async fn get(
     let c = visible_chart(&state, &caller, &id_or_uuid).await?;
     let v = &c.values;
     let now = Timestamp::now();
-    ok(json!({"result": {
+    let mut result = json!({
         // ChartGetResponseSchema declares cache_timeout a String.
         "cache_timeout": v.cache_timeout.map(|t| t.to_string()),
         "certification_details": v.certification_details,
@@ -391,7 +391,6 @@ async fn get(
         "datasource_name_text": c.dataset.as_ref().map(|d| d.name_text()),
         "datasource_type": v.datasource_type,
         "datasource_url": datasource_url(&c),
-        "datasource_uuid": c.dataset.as_ref().map(|d| d.uuid),
         "description": v.description,
         "id": c.id,
         "is_managed_externally": v.is_managed_externally,
@@ -404,7 +403,12 @@ async fn get(
         "url": format!("/explore/?slice_id={}", c.id),
         "uuid": c.uuid,
         "viz_type": v.viz_type,
-    }}))
+    });
+    // Superset leaves the key out, rather than null, once the dataset is gone.
+    if let Some(dataset) = &c.dataset {
+        result["datasource_uuid"] = json!(dataset.uuid);
+    }
+    ok(json!({ "result": result }))
 }
 
 /// Applies the fields present in a validated body to `values`.

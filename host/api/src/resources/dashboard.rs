@@ -600,8 +600,16 @@ fn check_metadata(body: &Map<String, Value>) -> ApiResult<()> {
     let Some(text) = body.str_of("json_metadata") else {
         return Ok(());
     };
-    let Ok(Value::Object(metadata)) = serde_json::from_str::<Value>(&text) else {
-        return Ok(());
+    // Syntax errors were reported by `validate`; a non-object is marshmallow's
+    // "Invalid input type." for the nested schema.
+    let metadata = match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(metadata)) => metadata,
+        Ok(_) => {
+            return Err(ApiError::bad_request(
+                json!({"json_metadata": [{"_schema": ["Invalid input type."]}]}),
+            ));
+        }
+        Err(_) => return Ok(()),
     };
     let unknown: Map<String, Value> = metadata
         .keys()

@@ -37,7 +37,7 @@ pub enum Backend {
 }
 
 /// The PostgreSQL server the suite creates its throwaway databases on.
-fn postgres_admin_url() -> String {
+pub fn postgres_admin_url() -> String {
     std::env::var("TESSERA_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_string())
 }

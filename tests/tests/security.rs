@@ -347,3 +347,62 @@ async fn health_metrics_openapi_and_404(backend: Backend) {
     server.stop().await;
 }
 both_backends!(health_metrics_openapi_and_404);
+
+/// Two processes starting at once on one fresh PostgreSQL store: migrations, roles and
+/// the first admin are applied once, and both serve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_share_one_postgres_store() {
+    use sqlx::Connection;
+    let name = format!("tessera_t_{}", uuid::Uuid::new_v4().simple());
+    let admin_url = tessera_blackbox::postgres_admin_url();
+    let mut conn = sqlx::PgConnection::connect(&format!("{admin_url}/postgres"))
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let config = |dir: &str| tessera_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: std::env::temp_dir().join(format!("{name}_{dir}")),
+        metadata_url: Some(format!("{admin_url}/{name}")),
+        secret_key: Some("shared-secret".into()),
+        admin_password: Some(tessera_blackbox::ADMIN_PASSWORD.into()),
+        ..Default::default()
+    };
+    let (a, b) = (config("a"), config("b"));
+    let (one, two) = tokio::join!(
+        tessera_server::Server::start(&a),
+        tessera_server::Server::start(&b)
+    );
+    let (one, two) = (one.unwrap(), two.unwrap());
+    assert_eq!(one.store.user_count().await.unwrap(), 1);
+    // A token from one process is accepted by the other (shared secret and store).
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("http://{}/api/v1/security/login", one.addr))
+        .json(&json!({"username": "admin", "password": tessera_blackbox::ADMIN_PASSWORD, "provider": "db"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let status = client
+        .get(format!("http://{}/api/v1/chart/", two.addr))
+        .bearer_auth(login["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
+    one.shutdown().await.unwrap();
+    two.shutdown().await.unwrap();
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    for dir in [a.data_dir, b.data_dir] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

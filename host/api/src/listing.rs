@@ -556,6 +556,29 @@ pub async fn related_users(state: &AppState, q: &Q) -> ApiResult<Json> {
     ok(json!({"count": count, "result": result}))
 }
 
+/// `POST` (star) or `DELETE` (unstar) `/<resource>/<pk>/favorites/` on an object the
+/// caller can see.
+pub async fn set_favorite(
+    state: &AppState,
+    caller: &Principal,
+    resource: &'static Resource,
+    class: FavoriteClass,
+    pk: i64,
+    starred: bool,
+) -> ApiResult<Json> {
+    if !is_visible(state, resource, caller, pk).await?
+        || !state.store.object_exists(resource, pk).await?
+    {
+        return Err(ApiError::not_found());
+    }
+    if starred {
+        state.store.add_favorite(caller.id(), class, pk).await?;
+    } else {
+        state.store.remove_favorite(caller.id(), class, pk).await?;
+    }
+    ok(json!({"result": "OK"}))
+}
+
 /// `GET /<resource>/favorite_status/?q=!(ids)`.
 pub async fn favorite_status(
     state: &AppState,

@@ -288,6 +288,10 @@ impl Store {
         Ok((total, ids))
     }
 
+    pub async fn object_exists(&self, resource: &Resource, id: i64) -> Result<bool> {
+        Ok(!self.existing_ids(resource.table, &[id]).await?.is_empty())
+    }
+
     /// Whether object `id` of `resource` passes `visibility` for `viewer`.
     pub async fn is_visible(
         &self,

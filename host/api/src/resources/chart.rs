@@ -589,12 +589,7 @@ async fn add_favorite(
     caller: Caller,
     Path(pk): Path<i64>,
 ) -> ApiResult<Json> {
-    visible_chart(&state, &caller, &pk.to_string()).await?;
-    state
-        .store
-        .add_favorite(caller.id(), FavoriteClass::Chart, pk)
-        .await?;
-    ok(json!({"result": "OK"}))
+    crate::listing::set_favorite(&state, &caller, &CHARTS, FavoriteClass::Chart, pk, true).await
 }
 
 async fn remove_favorite(
@@ -602,10 +597,5 @@ async fn remove_favorite(
     caller: Caller,
     Path(pk): Path<i64>,
 ) -> ApiResult<Json> {
-    visible_chart(&state, &caller, &pk.to_string()).await?;
-    state
-        .store
-        .remove_favorite(caller.id(), FavoriteClass::Chart, pk)
-        .await?;
-    ok(json!({"result": "OK"}))
+    crate::listing::set_favorite(&state, &caller, &CHARTS, FavoriteClass::Chart, pk, false).await
 }

@@ -855,12 +855,15 @@ async fn add_favorite(
     caller: Caller,
     Path(pk): Path<i64>,
 ) -> ApiResult<Json> {
-    visible_dashboard(&state, &caller, &pk.to_string()).await?;
-    state
-        .store
-        .add_favorite(caller.id(), FavoriteClass::Dashboard, pk)
-        .await?;
-    ok(json!({"result": "OK"}))
+    crate::listing::set_favorite(
+        &state,
+        &caller,
+        &DASHBOARDS,
+        FavoriteClass::Dashboard,
+        pk,
+        true,
+    )
+    .await
 }
 
 async fn remove_favorite(
@@ -868,10 +871,13 @@ async fn remove_favorite(
     caller: Caller,
     Path(pk): Path<i64>,
 ) -> ApiResult<Json> {
-    visible_dashboard(&state, &caller, &pk.to_string()).await?;
-    state
-        .store
-        .remove_favorite(caller.id(), FavoriteClass::Dashboard, pk)
-        .await?;
-    ok(json!({"result": "OK"}))
+    crate::listing::set_favorite(
+        &state,
+        &caller,
+        &DASHBOARDS,
+        FavoriteClass::Dashboard,
+        pk,
+        false,
+    )
+    .await
 }

@@ -183,12 +183,15 @@ impl ListArgs {
         spec: &ListSpec,
         count: i64,
         ids: &[i64],
-        rows: &[Map<String, Value>],
+        rows: Vec<Map<String, Value>>,
     ) -> Value {
         let mut body = Map::new();
         body.insert("count".into(), json!(count));
         body.insert("ids".into(), json!(ids));
-        let result: Vec<Value> = rows.iter().map(|row| project(row, &self.columns)).collect();
+        let result: Vec<Value> = rows
+            .into_iter()
+            .map(|row| project(row, &self.columns))
+            .collect();
         body.insert("result".into(), Value::Array(result));
         let wants = |key: &str| {
             if self.keys.iter().any(|k| k == "none") {
@@ -365,43 +368,45 @@ mod chrono_like {
 }
 
 /// Keeps only `columns` of a full row; dotted names pick fields of nested objects (or of
-/// every element of a nested array), as FAB's serialiser does.
-pub fn project(row: &Map<String, Value>, columns: &[String]) -> Value {
+/// every element of a nested array), as FAB's serialiser does. Values are moved, not
+/// copied: a list page is mostly this.
+pub fn project(mut row: Map<String, Value>, columns: &[String]) -> Value {
     let mut out = Map::new();
+    // Relations taken out of `row` so far, for their further dotted columns.
+    let mut relations: Map<String, Value> = Map::new();
     for column in columns {
-        match column.split_once('.') {
-            None => {
-                if let Some(v) = row.get(column) {
-                    out.insert(column.clone(), v.clone());
+        let Some((relation, field)) = column.split_once('.') else {
+            if let Some(v) = row.remove(column) {
+                out.insert(column.clone(), v);
+            }
+            continue;
+        };
+        if !relations.contains_key(relation) {
+            let Some(full) = row.remove(relation) else {
+                continue;
+            };
+            relations.insert(relation.to_string(), full);
+        }
+        let full = &mut relations[relation];
+        let slot = match full {
+            Value::Array(items) => out
+                .entry(relation.to_string())
+                .or_insert_with(|| Value::Array(items.iter().map(|_| json!({})).collect())),
+            Value::Object(_) => out.entry(relation.to_string()).or_insert_with(|| json!({})),
+            _ => {
+                out.insert(relation.to_string(), Value::Null);
+                continue;
+            }
+        };
+        let take = |obj: &mut Value| obj.get_mut(field).map(Value::take).unwrap_or(Value::Null);
+        match (full, slot) {
+            (Value::Array(items), Value::Array(slots)) => {
+                for (slot, item) in slots.iter_mut().zip(items.iter_mut()) {
+                    slot[field] = take(item);
                 }
             }
-            Some((relation, field)) => {
-                let Some(full) = row.get(relation) else {
-                    continue;
-                };
-                let pick = |obj: &Value| obj.get(field).cloned().unwrap_or(Value::Null);
-                match full {
-                    Value::Array(items) => {
-                        let slot = out.entry(relation.to_string()).or_insert_with(|| {
-                            Value::Array(items.iter().map(|_| json!({})).collect())
-                        });
-                        if let Value::Array(slots) = slot {
-                            for (slot, item) in slots.iter_mut().zip(items) {
-                                slot[field] = pick(item);
-                            }
-                        }
-                    }
-                    Value::Object(_) => {
-                        let slot = out.entry(relation.to_string()).or_insert_with(|| json!({}));
-                        if slot.is_object() {
-                            slot[field] = pick(full);
-                        }
-                    }
-                    _ => {
-                        out.insert(relation.to_string(), Value::Null);
-                    }
-                }
-            }
+            (full @ Value::Object(_), slot @ Value::Object(_)) => slot[field] = take(full),
+            _ => {}
         }
     }
     Value::Object(out)
@@ -617,7 +622,7 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         assert_eq!(
-            project(&row, &cols),
+            project(row, &cols),
             json!({"id": 1, "owners": [{"id": 1, "first_name": "A"}], "changed_by": {"first_name": "C"}, "table": null})
         );
     }

@@ -262,7 +262,7 @@ async fn list(State(state): State<AppState>, caller: Caller, q: Q) -> ApiResult<
         .iter()
         .map(|c| list_row(c, now))
         .collect();
-    ok(args.response(&LIST, count, &ids, &rows))
+    ok(args.response(&LIST, count, &ids, rows))
 }
 
 fn datasource_id(chart: &Chart) -> Value {

@@ -233,7 +233,7 @@ async fn list(State(state): State<AppState>, caller: Caller, q: Q) -> ApiResult<
         .iter()
         .map(|d| list_row(d, now))
         .collect();
-    ok(args.response(&LIST, count, &ids, &rows))
+    ok(args.response(&LIST, count, &ids, rows))
 }
 
 fn roles_json(d: &Dashboard) -> Value {

@@ -189,7 +189,7 @@ async fn list(State(state): State<AppState>, caller: Caller, q: Q) -> ApiResult<
         .iter()
         .map(|d| list_row(d, now))
         .collect();
-    ok(args.response(&LIST, count, &ids, &rows))
+    ok(args.response(&LIST, count, &ids, rows))
 }
 
 /// The `extra` JSON object, or an empty one when unset or not an object.

@@ -249,7 +249,7 @@ async fn list(State(state): State<AppState>, caller: Caller, q: Q) -> ApiResult<
         .iter()
         .map(|d| list_row(d, now))
         .collect();
-    ok(args.response(&LIST, count, &ids, &rows))
+    ok(args.response(&LIST, count, &ids, rows))
 }
 
 /// `[{"first_name", "id", "last_name"}]`: datasets show owners without their email.
@@ -504,7 +504,7 @@ async fn get(
             .filter_map(Value::as_str)
             .map(str::to_string)
             .collect();
-        if let Value::Object(full) = &result {
+        if let Value::Object(full) = result {
             result = crate::listing::project(full, &columns);
         }
     }

@@ -9,6 +9,7 @@ pub mod security;
 use crate::principal::Principal;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use std::fmt::Write;
 use tessera_model::{Timestamp, UserRef};
 
 /// `{"first_name", "id", "last_name"}` as embedded in list rows.
@@ -38,11 +39,12 @@ pub fn thumbnail_digest(uuid: &uuid::Uuid, changed_on: Timestamp) -> String {
     let mut hasher = Sha256::new();
     hasher.update(uuid.as_bytes());
     hasher.update(changed_on.0.to_le_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut hex = String::with_capacity(64);
+    for byte in hasher.finalize() {
+        // Writing into a String cannot fail.
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
 }
 
 /// Superset renders descriptions as Markdown; plain paragraphs cover what clients show.

@@ -369,45 +369,50 @@ mod chrono_like {
 
 /// Keeps only `columns` of a full row; dotted names pick fields of nested objects (or of
 /// every element of a nested array), as FAB's serialiser does. Values are moved, not
-/// copied: a list page is mostly this.
+/// copied, and a nested value that already has exactly the asked-for fields is moved
+/// whole: a list page is mostly this.
 pub fn project(mut row: Map<String, Value>, columns: &[String]) -> Value {
+    // Dotted columns grouped by relation, in order of first appearance.
+    let mut relations: Vec<(&str, Vec<&str>)> = vec![];
     let mut out = Map::new();
-    // Relations taken out of `row` so far, for their further dotted columns.
-    let mut relations: Map<String, Value> = Map::new();
     for column in columns {
-        let Some((relation, field)) = column.split_once('.') else {
-            if let Some(v) = row.remove(column) {
-                out.insert(column.clone(), v);
-            }
-            continue;
-        };
-        if !relations.contains_key(relation) {
-            let Some(full) = row.remove(relation) else {
-                continue;
-            };
-            relations.insert(relation.to_string(), full);
-        }
-        let full = &mut relations[relation];
-        let slot = match full {
-            Value::Array(items) => out
-                .entry(relation.to_string())
-                .or_insert_with(|| Value::Array(items.iter().map(|_| json!({})).collect())),
-            Value::Object(_) => out.entry(relation.to_string()).or_insert_with(|| json!({})),
-            _ => {
-                out.insert(relation.to_string(), Value::Null);
-                continue;
-            }
-        };
-        let take = |obj: &mut Value| obj.get_mut(field).map(Value::take).unwrap_or(Value::Null);
-        match (full, slot) {
-            (Value::Array(items), Value::Array(slots)) => {
-                for (slot, item) in slots.iter_mut().zip(items.iter_mut()) {
-                    slot[field] = take(item);
+        match column.split_once('.') {
+            None => {
+                if let Some(v) = row.remove(column) {
+                    out.insert(column.clone(), v);
                 }
             }
-            (full @ Value::Object(_), slot @ Value::Object(_)) => slot[field] = take(full),
-            _ => {}
+            Some((relation, field)) => match relations.iter_mut().find(|(r, _)| *r == relation) {
+                Some((_, fields)) => fields.push(field),
+                None => relations.push((relation, vec![field])),
+            },
         }
+    }
+    for (relation, fields) in relations {
+        let Some(full) = row.remove(relation) else {
+            continue;
+        };
+        let exactly = |obj: &Map<String, Value>| {
+            obj.len() == fields.len() && fields.iter().all(|f| obj.contains_key(*f))
+        };
+        let pick = |mut obj: Value| -> Value {
+            match obj.as_object_mut() {
+                Some(map) if exactly(map) => obj,
+                Some(map) => Value::Object(
+                    fields
+                        .iter()
+                        .map(|f| (f.to_string(), map.remove(*f).unwrap_or(Value::Null)))
+                        .collect(),
+                ),
+                None => Value::Null,
+            }
+        };
+        let projected = match full {
+            Value::Array(items) => Value::Array(items.into_iter().map(pick).collect()),
+            obj @ Value::Object(_) => pick(obj),
+            _ => Value::Null,
+        };
+        out.insert(relation.to_string(), projected);
     }
     Value::Object(out)
 }

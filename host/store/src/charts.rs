@@ -212,18 +212,12 @@ impl Store {
         );
         q.bind(uuid.to_string()).push(", ");
         push_chart_values(&mut q, v);
-        q.push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(actor)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(actor)
-            .push(", ")
-            .bind(actor)
+        q.value(now)
+            .value(actor)
+            .value(now)
+            .value(now)
+            .value(actor)
+            .value(actor)
             .push(") RETURNING id");
         let id: i64 = get(
             &q.fetch_one(&mut *tx)
@@ -262,14 +256,10 @@ impl Store {
              external_url, last_saved_at, last_saved_by_fk, changed_on, changed_by_fk) = (",
         );
         push_chart_values(&mut q, v);
-        q.push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(actor)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(actor)
+        q.value(now)
+            .value(actor)
+            .value(now)
+            .value(actor)
             .push(") WHERE id = ")
             .bind(id);
         if q.execute(&mut *tx).await? == 0 {
@@ -318,30 +308,18 @@ impl Store {
 
 fn push_chart_values(q: &mut Sql, v: &ChartValues) {
     q.bind(v.slice_name.clone())
-        .push(", ")
-        .bind(v.viz_type.clone())
-        .push(", ")
-        .bind(v.datasource_id)
-        .push(", ")
-        .bind(v.datasource_type.clone())
-        .push(", ")
-        .bind(v.datasource_name.clone())
-        .push(", ")
-        .bind(v.params.clone())
-        .push(", ")
-        .bind(v.query_context.clone())
-        .push(", ")
-        .bind(v.description.clone())
-        .push(", ")
-        .bind(v.cache_timeout)
-        .push(", ")
-        .bind(v.certified_by.clone())
-        .push(", ")
-        .bind(v.certification_details.clone())
-        .push(", ")
-        .bind(v.is_managed_externally)
-        .push(", ")
-        .bind(v.external_url.clone());
+        .value(v.viz_type.clone())
+        .value(v.datasource_id)
+        .value(v.datasource_type.clone())
+        .value(v.datasource_name.clone())
+        .value(v.params.clone())
+        .value(v.query_context.clone())
+        .value(v.description.clone())
+        .value(v.cache_timeout)
+        .value(v.certified_by.clone())
+        .value(v.certification_details.clone())
+        .value(v.is_managed_externally)
+        .value(v.external_url.clone());
 }
 
 /// Replaces the rows of a link table for one object.
@@ -359,7 +337,7 @@ pub(crate) async fn replace_links(
     let mut seen = std::collections::HashSet::new();
     for other_id in others.iter().filter(|o| seen.insert(**o)) {
         let mut insert = Sql::new(&format!("INSERT INTO {link} ({this}, {other}) VALUES ("));
-        insert.bind(id).push(", ").bind(*other_id).push(")");
+        insert.bind(id).value(*other_id).push(")");
         insert.execute(&mut **tx).await?;
     }
     Ok(())

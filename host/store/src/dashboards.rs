@@ -216,16 +216,17 @@ impl Store {
         );
         q.bind(uuid.to_string()).push(", ");
         push_dashboard_values(&mut q, v);
-        q.push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(actor)
-            .push(", ")
-            .bind(actor)
+        q.value(now)
+            .value(now)
+            .value(actor)
+            .value(actor)
             .push(") RETURNING id");
-        let id: i64 = get(&q.fetch_one(&mut *tx).await.map_err(unique_conflict)?, 0)?;
+        let id: i64 = get(
+            &q.fetch_one(&mut *tx)
+                .await
+                .map_err(|e| crate::conflict_on_unique(e, "slug already exists"))?,
+            0,
+        )?;
         replace_links(
             &mut tx,
             "dashboard_user",
@@ -265,13 +266,12 @@ impl Store {
              changed_on, changed_by_fk) = (",
         );
         push_dashboard_values(&mut q, v);
-        q.push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(actor)
-            .push(") WHERE id = ")
-            .bind(id);
-        if q.execute(&mut *tx).await.map_err(unique_conflict)? == 0 {
+        q.value(now).value(actor).push(") WHERE id = ").bind(id);
+        if q.execute(&mut *tx)
+            .await
+            .map_err(|e| crate::conflict_on_unique(e, "slug already exists"))?
+            == 0
+        {
             return Err(StoreError::NotFound);
         }
         if let Some(owners) = owners {
@@ -306,41 +306,16 @@ impl Store {
     }
 }
 
-/// A broken uniqueness rule on `dashboards`: the uuid, or else the slug (the only
-/// other unique column).
-fn unique_conflict(err: sqlx::Error) -> StoreError {
-    let what = match &err {
-        sqlx::Error::Database(db)
-            if db.message().contains("uuid")
-                || db.constraint().is_some_and(|c| c.contains("uuid")) =>
-        {
-            "uuid already exists"
-        }
-        _ => "slug already exists",
-    };
-    crate::conflict_on_unique(err, what)
-}
-
 fn push_dashboard_values(q: &mut Sql, v: &DashboardValues) {
     q.bind(v.dashboard_title.clone())
-        .push(", ")
-        .bind(v.slug.clone())
-        .push(", ")
-        .bind(v.position_json.clone())
-        .push(", ")
-        .bind(v.json_metadata.clone())
-        .push(", ")
-        .bind(v.css.clone())
-        .push(", ")
-        .bind(v.description.clone())
-        .push(", ")
-        .bind(v.published)
-        .push(", ")
-        .bind(v.certified_by.clone())
-        .push(", ")
-        .bind(v.certification_details.clone())
-        .push(", ")
-        .bind(v.is_managed_externally)
-        .push(", ")
-        .bind(v.external_url.clone());
+        .value(v.slug.clone())
+        .value(v.position_json.clone())
+        .value(v.json_metadata.clone())
+        .value(v.css.clone())
+        .value(v.description.clone())
+        .value(v.published)
+        .value(v.certified_by.clone())
+        .value(v.certification_details.clone())
+        .value(v.is_managed_externally)
+        .value(v.external_url.clone());
 }

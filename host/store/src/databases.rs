@@ -56,21 +56,6 @@ fn restrict_databases(sql: &mut Sql, r: &Restriction) {
     }
 }
 
-/// Maps a unique violation on `dbs` to a conflict naming the broken rule: the uuid
-/// when the database says so, the name otherwise.
-fn unique_conflict(err: sqlx::Error) -> StoreError {
-    let what = match &err {
-        sqlx::Error::Database(db)
-            if db.constraint().is_some_and(|c| c.contains("uuid"))
-                || db.message().contains("uuid") =>
-        {
-            "uuid already exists"
-        }
-        _ => DUPLICATE_NAME,
-    };
-    crate::conflict_on_unique(err, what)
-}
-
 impl Store {
     /// Databases by id, in the order of `ids`; unknown ids are skipped.
     pub async fn databases(&self, ids: &[i64]) -> Result<Vec<Database>> {
@@ -162,18 +147,18 @@ impl Store {
         );
         q.bind(uuid.to_string()).push(", ");
         push_database_values(&mut q, v);
-        q.push(", ")
-            .bind(password.map(str::to_string))
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(actor)
-            .push(", ")
-            .bind(actor)
+        q.value(password.map(str::to_string))
+            .value(now)
+            .value(now)
+            .value(actor)
+            .value(actor)
             .push(") RETURNING id");
-        let id: i64 = get(&q.fetch_one(&mut *tx).await.map_err(unique_conflict)?, 0)?;
+        let id: i64 = get(
+            &q.fetch_one(&mut *tx)
+                .await
+                .map_err(|e| crate::conflict_on_unique(e, DUPLICATE_NAME))?,
+            0,
+        )?;
         tx.commit().await?;
         Ok(id)
     }
@@ -195,15 +180,16 @@ impl Store {
              changed_on, changed_by_fk) = (",
         );
         push_database_values(&mut q, v);
-        q.push(", ")
-            .bind(password.map(str::to_string))
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(actor)
+        q.value(password.map(str::to_string))
+            .value(now)
+            .value(actor)
             .push(") WHERE id = ")
             .bind(id);
-        if q.execute(&mut *tx).await.map_err(unique_conflict)? == 0 {
+        if q.execute(&mut *tx)
+            .await
+            .map_err(|e| crate::conflict_on_unique(e, DUPLICATE_NAME))?
+            == 0
+        {
             return Err(StoreError::NotFound);
         }
         tx.commit().await?;
@@ -245,36 +231,20 @@ fn flag_columns(columns: &[&str]) -> String {
 /// Binds the value columns in the order the statements above name them.
 fn push_database_values(q: &mut Sql, v: &DatabaseValues) {
     q.bind(v.database_name.clone())
-        .push(", ")
-        .bind(v.sqlalchemy_uri.clone())
-        .push(", ")
-        .bind(v.cache_timeout)
-        .push(", ")
-        .bind(v.expose_in_sqllab)
-        .push(", ")
-        .bind(v.allow_run_async)
-        .push(", ")
-        .bind(v.allow_file_upload)
-        .push(", ")
-        .bind(v.allow_ctas)
-        .push(", ")
-        .bind(v.allow_cvas)
-        .push(", ")
-        .bind(v.allow_dml)
-        .push(", ")
-        .bind(v.force_ctas_schema.clone())
-        .push(", ")
-        .bind(v.configuration_method.clone())
-        .push(", ")
-        .bind(v.impersonate_user)
-        .push(", ")
-        .bind(v.extra.clone())
-        .push(", ")
-        .bind(v.encrypted_extra.clone())
-        .push(", ")
-        .bind(v.server_cert.clone())
-        .push(", ")
-        .bind(v.is_managed_externally)
-        .push(", ")
-        .bind(v.external_url.clone());
+        .value(v.sqlalchemy_uri.clone())
+        .value(v.cache_timeout)
+        .value(v.expose_in_sqllab)
+        .value(v.allow_run_async)
+        .value(v.allow_file_upload)
+        .value(v.allow_ctas)
+        .value(v.allow_cvas)
+        .value(v.allow_dml)
+        .value(v.force_ctas_schema.clone())
+        .value(v.configuration_method.clone())
+        .value(v.impersonate_user)
+        .value(v.extra.clone())
+        .value(v.encrypted_extra.clone())
+        .value(v.server_cert.clone())
+        .value(v.is_managed_externally)
+        .value(v.external_url.clone());
 }

@@ -226,19 +226,15 @@ impl Store {
         ));
         q.bind(uuid.to_string()).push(", ");
         push_dataset_values(&mut q, v);
-        q.push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(actor)
-            .push(", ")
-            .bind(actor)
+        q.value(now)
+            .value(now)
+            .value(actor)
+            .value(actor)
             .push(") RETURNING id");
         let row = q
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| conflict(e, &already_exists(v)))?;
+            .map_err(|e| crate::conflict_on_unique(e, &already_exists(v)))?;
         let id: i64 = get(&row, 0)?;
         replace_links(&mut tx, "sqlatable_user", "table_id", "user_id", id, owners).await?;
         for c in columns {
@@ -271,16 +267,11 @@ impl Store {
             "UPDATE tables SET ({VALUE_COLUMNS}, changed_on, changed_by_fk) = ("
         ));
         push_dataset_values(&mut q, v);
-        q.push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(actor)
-            .push(") WHERE id = ")
-            .bind(id);
+        q.value(now).value(actor).push(") WHERE id = ").bind(id);
         let updated = q
             .execute(&mut *tx)
             .await
-            .map_err(|e| conflict(e, &already_exists(v)))?;
+            .map_err(|e| crate::conflict_on_unique(e, &already_exists(v)))?;
         if updated == 0 {
             return Err(StoreError::NotFound);
         }
@@ -368,102 +359,53 @@ fn already_exists(v: &DatasetValues) -> String {
     format!("Dataset {name} already exists")
 }
 
-/// A unique violation becomes a `Conflict`: on a uuid column "uuid already exists",
-/// otherwise `what`.
-fn conflict(err: sqlx::Error, what: &str) -> StoreError {
-    let on_uuid = match &err {
-        sqlx::Error::Database(db) => {
-            db.constraint().is_some_and(|c| c.contains("uuid")) || db.message().contains("uuid")
-        }
-        _ => false,
-    };
-    crate::conflict_on_unique(err, if on_uuid { "uuid already exists" } else { what })
-}
-
 fn push_dataset_values(q: &mut Sql, v: &DatasetValues) {
     q.bind(v.table_name.clone())
-        .push(", ")
-        .bind(v.database_id)
-        .push(", ")
-        .bind(v.catalog.clone())
-        .push(", ")
-        .bind(v.schema.clone())
-        .push(", ")
-        .bind(v.sql.clone())
-        .push(", ")
-        .bind(v.description.clone())
-        .push(", ")
-        .bind(v.main_dttm_col.clone())
-        .push(", ")
-        .bind(v.default_endpoint.clone())
-        .push(", ")
-        .bind(v.offset)
-        .push(", ")
-        .bind(v.cache_timeout)
-        .push(", ")
-        .bind(v.is_sqllab_view)
-        .push(", ")
-        .bind(v.template_params.clone())
-        .push(", ")
-        .bind(v.extra.clone())
-        .push(", ")
-        .bind(v.filter_select_enabled)
-        .push(", ")
-        .bind(v.fetch_values_predicate.clone())
-        .push(", ")
-        .bind(v.normalize_columns)
-        .push(", ")
-        .bind(v.always_filter_main_dttm)
-        .push(", ")
-        .bind(v.is_managed_externally)
-        .push(", ")
-        .bind(v.external_url.clone());
+        .value(v.database_id)
+        .value(v.catalog.clone())
+        .value(v.schema.clone())
+        .value(v.sql.clone())
+        .value(v.description.clone())
+        .value(v.main_dttm_col.clone())
+        .value(v.default_endpoint.clone())
+        .value(v.offset)
+        .value(v.cache_timeout)
+        .value(v.is_sqllab_view)
+        .value(v.template_params.clone())
+        .value(v.extra.clone())
+        .value(v.filter_select_enabled)
+        .value(v.fetch_values_predicate.clone())
+        .value(v.normalize_columns)
+        .value(v.always_filter_main_dttm)
+        .value(v.is_managed_externally)
+        .value(v.external_url.clone());
 }
 
 fn push_column_values(q: &mut Sql, c: &DatasetColumn) {
     q.bind(c.column_name.clone())
-        .push(", ")
-        .bind(c.verbose_name.clone())
-        .push(", ")
-        .bind(c.r#type.clone())
-        .push(", ")
-        .bind(c.is_dttm)
-        .push(", ")
-        .bind(c.is_active)
-        .push(", ")
-        .bind(c.groupby)
-        .push(", ")
-        .bind(c.filterable)
-        .push(", ")
-        .bind(c.expression.clone())
-        .push(", ")
-        .bind(c.description.clone())
-        .push(", ")
-        .bind(c.python_date_format.clone())
-        .push(", ")
-        .bind(c.advanced_data_type.clone())
-        .push(", ")
-        .bind(c.extra.clone());
+        .value(c.verbose_name.clone())
+        .value(c.r#type.clone())
+        .value(c.is_dttm)
+        .value(c.is_active)
+        .value(c.groupby)
+        .value(c.filterable)
+        .value(c.expression.clone())
+        .value(c.description.clone())
+        .value(c.python_date_format.clone())
+        .value(c.advanced_data_type.clone())
+        .value(c.extra.clone());
 }
 
 fn push_metric_values(q: &mut Sql, m: &DatasetMetric) {
     q.bind(m.metric_name.clone())
-        .push(", ")
-        .bind(m.verbose_name.clone())
-        .push(", ")
-        .bind(m.metric_type.clone())
-        .push(", ")
-        .bind(m.expression.clone())
-        .push(", ")
-        .bind(m.description.clone())
-        .push(", ")
-        .bind(m.d3format.clone())
-        .push(", ")
-        .bind(m.currency.clone())
-        .push(", ")
-        .bind(m.warning_text.clone())
-        .push(", ")
-        .bind(m.extra.clone());
+        .value(m.verbose_name.clone())
+        .value(m.metric_type.clone())
+        .value(m.expression.clone())
+        .value(m.description.clone())
+        .value(m.d3format.clone())
+        .value(m.currency.clone())
+        .value(m.warning_text.clone())
+        .value(m.extra.clone());
 }
 
 type Tx<'a> = sqlx::Transaction<'a, Any>;
@@ -473,15 +415,12 @@ async fn insert_column(tx: &mut Tx<'_>, table_id: i64, c: &DatasetColumn, now: i
     let mut q = Sql::new(&format!(
         "INSERT INTO table_columns (uuid, table_id, {COLUMN_COLUMNS}, created_on, changed_on) VALUES ("
     ));
-    q.bind(uuid.to_string())
-        .push(", ")
-        .bind(table_id)
-        .push(", ");
+    q.bind(uuid.to_string()).value(table_id).push(", ");
     push_column_values(&mut q, c);
-    q.push(", ").bind(now).push(", ").bind(now).push(")");
-    q.execute(&mut **tx)
-        .await
-        .map_err(|e| conflict(e, &format!("Duplicate column name {}", c.column_name)))?;
+    q.value(now).value(now).push(")");
+    q.execute(&mut **tx).await.map_err(|e| {
+        crate::conflict_on_unique(e, &format!("Duplicate column name {}", c.column_name))
+    })?;
     Ok(())
 }
 
@@ -495,14 +434,14 @@ async fn update_column(tx: &mut Tx<'_>, column_id: i64, c: &DatasetColumn, now: 
     }
     q.push(") = (");
     push_column_values(&mut q, c);
-    q.push(", ").bind(now);
+    q.value(now);
     if let Some(uuid) = c.uuid {
-        q.push(", ").bind(uuid.to_string());
+        q.value(uuid.to_string());
     }
     q.push(") WHERE id = ").bind(column_id);
-    q.execute(&mut **tx)
-        .await
-        .map_err(|e| conflict(e, &format!("Duplicate column name {}", c.column_name)))?;
+    q.execute(&mut **tx).await.map_err(|e| {
+        crate::conflict_on_unique(e, &format!("Duplicate column name {}", c.column_name))
+    })?;
     Ok(())
 }
 
@@ -511,15 +450,12 @@ async fn insert_metric(tx: &mut Tx<'_>, table_id: i64, m: &DatasetMetric, now: i
     let mut q = Sql::new(&format!(
         "INSERT INTO sql_metrics (uuid, table_id, {METRIC_COLUMNS}, created_on, changed_on) VALUES ("
     ));
-    q.bind(uuid.to_string())
-        .push(", ")
-        .bind(table_id)
-        .push(", ");
+    q.bind(uuid.to_string()).value(table_id).push(", ");
     push_metric_values(&mut q, m);
-    q.push(", ").bind(now).push(", ").bind(now).push(")");
-    q.execute(&mut **tx)
-        .await
-        .map_err(|e| conflict(e, &format!("Duplicate metric name {}", m.metric_name)))?;
+    q.value(now).value(now).push(")");
+    q.execute(&mut **tx).await.map_err(|e| {
+        crate::conflict_on_unique(e, &format!("Duplicate metric name {}", m.metric_name))
+    })?;
     Ok(())
 }
 
@@ -533,14 +469,14 @@ async fn update_metric(tx: &mut Tx<'_>, metric_id: i64, m: &DatasetMetric, now: 
     }
     q.push(") = (");
     push_metric_values(&mut q, m);
-    q.push(", ").bind(now);
+    q.value(now);
     if let Some(uuid) = m.uuid {
-        q.push(", ").bind(uuid.to_string());
+        q.value(uuid.to_string());
     }
     q.push(") WHERE id = ").bind(metric_id);
-    q.execute(&mut **tx)
-        .await
-        .map_err(|e| conflict(e, &format!("Duplicate metric name {}", m.metric_name)))?;
+    q.execute(&mut **tx).await.map_err(|e| {
+        crate::conflict_on_unique(e, &format!("Duplicate metric name {}", m.metric_name))
+    })?;
     Ok(())
 }
 

@@ -30,12 +30,9 @@ impl Store {
     ) -> Result<()> {
         let mut q = Sql::new("INSERT INTO favstar (user_id, class_name, obj_id, dttm) VALUES (");
         q.bind(user_id)
-            .push(", ")
-            .bind(class.name().to_string())
-            .push(", ")
-            .bind(obj_id)
-            .push(", ")
-            .bind(Timestamp::now().0)
+            .value(class.name().to_string())
+            .value(obj_id)
+            .value(Timestamp::now().0)
             .push(") ON CONFLICT (user_id, class_name, obj_id) DO NOTHING");
         q.execute(&self.pool).await?;
         Ok(())

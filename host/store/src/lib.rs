@@ -118,11 +118,15 @@ impl Store {
     }
 }
 
-/// Turns a unique-constraint violation into [`StoreError::Conflict`] with `what`.
+/// Turns a unique-constraint violation into [`StoreError::Conflict`]: "uuid already
+/// exists" when the object's uuid clashed (every exportable table has one), otherwise
+/// `what`, which names the table's own uniqueness rule.
 fn conflict_on_unique(err: sqlx::Error, what: &str) -> StoreError {
     match &err {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict(what.to_string())
+            let on_uuid = db.constraint().is_some_and(|c| c.contains("uuid"))
+                || db.message().contains("uuid");
+            StoreError::Conflict(if on_uuid { "uuid already exists" } else { what }.to_string())
         }
         _ => StoreError::Database(err),
     }

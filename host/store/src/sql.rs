@@ -38,6 +38,14 @@ impl Sql {
         self
     }
 
+    /// `, $n`: binds `value` as the next item of a comma-separated list.
+    pub fn value<T>(&mut self, value: T) -> &mut Self
+    where
+        T: Encode<'static, Any> + Type<Any> + Send + 'static,
+    {
+        self.push(", ").bind(value)
+    }
+
     /// Adds the value for the next placeholder the text already holds (for a `$1` used
     /// more than once).
     pub fn bind_first<T>(&mut self, value: T) -> &mut Self

@@ -37,8 +37,7 @@ impl Store {
                 let mut pv =
                     Sql::new("INSERT INTO ab_permission_view (permission, view_menu) VALUES (");
                 pv.bind(permission.to_string())
-                    .push(", ")
-                    .bind(view.to_string())
+                    .value(view.to_string())
                     .push(") ON CONFLICT (permission, view_menu) DO NOTHING");
                 pv.execute(&mut *tx).await?;
                 let mut grant = Sql::new(
@@ -68,18 +67,13 @@ impl Store {
         );
         insert
             .bind(new.username.to_string())
-            .push(", ")
-            .bind(new.first_name.to_string())
-            .push(", ")
-            .bind(new.last_name.to_string())
-            .push(", ")
-            .bind(new.email.to_string())
-            .push(", ")
-            .bind(new.password_hash.to_string())
+            .value(new.first_name.to_string())
+            .value(new.last_name.to_string())
+            .value(new.email.to_string())
+            .value(new.password_hash.to_string())
             .push(", TRUE, ")
             .bind(now)
-            .push(", ")
-            .bind(now)
+            .value(now)
             .push(") RETURNING id");
         let row = insert
             .fetch_one(&mut *tx)

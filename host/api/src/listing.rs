@@ -9,6 +9,7 @@ use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::{Map, Value, json};
+use tessera_model::Timestamp;
 use tessera_store::FavoriteClass;
 use tessera_store::list::{Kind, OrderColumn, SearchColumn};
 use tessera_store::{Filter, FilterOp, FilterValue, ListQuery, Order, Page, Resource};
@@ -129,12 +130,7 @@ impl ListArgs {
             }
         };
         let index = int("page")?.unwrap_or(0).max(0);
-        let size = match (int("page_size")?, spec.max_page_size) {
-            (None | Some(0), _) => Some(DEFAULT_PAGE_SIZE),
-            (Some(n), None) if n < 0 => None,
-            (Some(n), Some(max)) if n < 0 || n > max => Some(max),
-            (Some(n), _) => Some(n),
-        };
+        let size = page_size(int("page_size")?, spec.max_page_size);
         let strings = |key: &str| -> ApiResult<Option<Vec<String>>> {
             match args.get(key) {
                 None => Ok(None),
@@ -536,34 +532,68 @@ fn type_name(ty: FieldType) -> &'static str {
     }
 }
 
-/// `GET /<resource>/related/<user column>`: users as `{value, text, extra}`.
-pub async fn related_users(state: &AppState, q: &Q) -> ApiResult<Json> {
+/// FAB's page-size rule: absent or 0 means 20; negative or above the cap means the
+/// cap, or every row where there is none.
+fn page_size(requested: Option<i64>, max: Option<i64>) -> Option<i64> {
+    match (requested, max) {
+        (None | Some(0), _) => Some(DEFAULT_PAGE_SIZE),
+        (Some(n), None) if n < 0 => None,
+        (Some(n), Some(max)) if n < 0 || n > max => Some(max),
+        (Some(n), _) => Some(n),
+    }
+}
+
+/// The `filter` text and paging of the `related/<column>` endpoints.
+pub fn related_args(q: &Q) -> ApiResult<(String, Page)> {
     let args = q.object()?;
     let filter = args
         .get("filter")
         .and_then(Value::as_str)
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .to_string();
     let index = args.get("page").and_then(Value::as_i64).unwrap_or(0).max(0);
-    let size = match args.get("page_size").and_then(Value::as_i64) {
-        None | Some(0) => DEFAULT_PAGE_SIZE,
-        Some(n) if !(0..=MAX_PAGE_SIZE).contains(&n) => MAX_PAGE_SIZE,
-        Some(n) => n,
-    };
-    let (count, users) = state
-        .store
-        .users_page(
-            filter,
-            Page {
-                index,
-                size: Some(size),
-            },
-        )
-        .await?;
+    let size = page_size(
+        args.get("page_size").and_then(Value::as_i64),
+        Some(MAX_PAGE_SIZE),
+    );
+    Ok((filter, Page { index, size }))
+}
+
+/// `GET /<resource>/related/<column>` for the user columns in `user_columns`: users as
+/// `{value, text, extra}`; any other column is 404.
+pub async fn related_users(
+    state: &AppState,
+    q: &Q,
+    column: &str,
+    user_columns: &[&str],
+) -> ApiResult<Json> {
+    if !user_columns.contains(&column) {
+        return Err(ApiError::not_found());
+    }
+    let (filter, page) = related_args(q)?;
+    let (count, users) = state.store.users_page(&filter, page).await?;
     let result: Vec<Value> = users
         .iter()
         .map(|u| json!({"extra": {"active": u.active, "email": u.email}, "text": u.full_name(), "value": u.id}))
         .collect();
     ok(json!({"count": count, "result": result}))
+}
+
+/// One page of a resource's list: the ids the query selects, the objects `load` reads
+/// for them, each rendered by `row`, narrowed to the requested columns.
+pub async fn list_page<T>(
+    state: &AppState,
+    caller: &Principal,
+    q: &Q,
+    spec: &ListSpec,
+    load: impl AsyncFnOnce(&[i64]) -> tessera_store::Result<Vec<T>>,
+    row: impl Fn(&T, Timestamp) -> Map<String, Value>,
+) -> ApiResult<Json> {
+    let args = ListArgs::parse(q, spec, caller)?;
+    let (count, ids) = state.store.list_ids(spec.resource, &args.query).await?;
+    let now = Timestamp::now();
+    let rows = load(&ids).await?.iter().map(|o| row(o, now)).collect();
+    ok(args.response(spec, count, &ids, rows))
 }
 
 /// `POST` (star) or `DELETE` (unstar) `/<resource>/<pk>/favorites/` on an object the

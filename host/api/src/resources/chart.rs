@@ -6,7 +6,7 @@ use super::{
 };
 use crate::body::{BodyExt, Field, FieldType, JsonBody, validate};
 use crate::error::{ApiError, ApiResult};
-use crate::listing::{ListArgs, ListSpec, Q, info_filters};
+use crate::listing::{ListSpec, Q, info_filters};
 use crate::principal::{Caller, Principal};
 use crate::response::{Json, ok};
 use crate::routes::{Routes, perm};
@@ -252,17 +252,8 @@ static LIST: ListSpec = ListSpec {
 };
 
 async fn list(State(state): State<AppState>, caller: Caller, q: Q) -> ApiResult<Json> {
-    let args = ListArgs::parse(&q, &LIST, &caller)?;
-    let (count, ids) = state.store.list_ids(&CHARTS, &args.query).await?;
-    let now = Timestamp::now();
-    let rows: Vec<Map<String, Value>> = state
-        .store
-        .charts(&ids)
-        .await?
-        .iter()
-        .map(|c| list_row(c, now))
-        .collect();
-    ok(args.response(&LIST, count, &ids, rows))
+    let load = async |ids: &[i64]| state.store.charts(ids).await;
+    crate::listing::list_page(&state, &caller, &q, &LIST, load, list_row).await
 }
 
 fn datasource_id(chart: &Chart) -> Value {
@@ -497,9 +488,7 @@ async fn create(
 /// Loads a chart the caller may change: 404 if they cannot see it, 403 if they do not own it.
 async fn owned_chart(state: &AppState, caller: &Principal, id: i64) -> ApiResult<Chart> {
     let chart = visible_chart(state, caller, &id.to_string()).await?;
-    if !caller.is_admin() && !chart.owners.iter().any(|o| o.id == caller.id()) {
-        return Err(ApiError::forbidden());
-    }
+    super::require_owner(caller, &chart.owners)?;
     Ok(chart)
 }
 
@@ -574,10 +563,8 @@ async fn related(
     q: Q,
     Path(column): Path<String>,
 ) -> ApiResult<Json> {
-    match column.as_str() {
-        "owners" | "created_by" | "changed_by" => crate::listing::related_users(&state, &q).await,
-        _ => Err(ApiError::not_found()),
-    }
+    crate::listing::related_users(&state, &q, &column, &["owners", "created_by", "changed_by"])
+        .await
 }
 
 async fn favorite_status(State(state): State<AppState>, caller: Caller, q: Q) -> ApiResult<Json> {

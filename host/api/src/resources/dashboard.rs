@@ -7,7 +7,7 @@ use super::{
 };
 use crate::body::{BodyExt, Field, FieldType, JsonBody, validate};
 use crate::error::{ApiError, ApiResult};
-use crate::listing::{ListArgs, ListSpec, Q, info_filters};
+use crate::listing::{ListSpec, Q, info_filters};
 use crate::principal::{Caller, Principal};
 use crate::response::{Json, ok};
 use crate::routes::{Routes, perm};
@@ -223,17 +223,8 @@ static LIST: ListSpec = ListSpec {
 };
 
 async fn list(State(state): State<AppState>, caller: Caller, q: Q) -> ApiResult<Json> {
-    let args = ListArgs::parse(&q, &LIST, &caller)?;
-    let (count, ids) = state.store.list_ids(&DASHBOARDS, &args.query).await?;
-    let now = Timestamp::now();
-    let rows: Vec<Map<String, Value>> = state
-        .store
-        .dashboards(&ids)
-        .await?
-        .iter()
-        .map(|d| list_row(d, now))
-        .collect();
-    ok(args.response(&LIST, count, &ids, rows))
+    let load = async |ids: &[i64]| state.store.dashboards(ids).await;
+    crate::listing::list_page(&state, &caller, &q, &LIST, load, list_row).await
 }
 
 fn roles_json(d: &Dashboard) -> Value {
@@ -759,9 +750,7 @@ async fn create(
 /// not own it.
 async fn owned_dashboard(state: &AppState, caller: &Principal, id: i64) -> ApiResult<Dashboard> {
     let dashboard = visible_dashboard(state, caller, &id.to_string()).await?;
-    if !caller.is_admin() && !dashboard.owners.iter().any(|o| o.id == caller.id()) {
-        return Err(ApiError::forbidden());
-    }
+    super::require_owner(caller, &dashboard.owners)?;
     Ok(dashboard)
 }
 
@@ -840,10 +829,8 @@ async fn related(
     q: Q,
     Path(column): Path<String>,
 ) -> ApiResult<Json> {
-    match column.as_str() {
-        "owners" | "created_by" | "changed_by" => crate::listing::related_users(&state, &q).await,
-        _ => Err(ApiError::not_found()),
-    }
+    crate::listing::related_users(&state, &q, &column, &["owners", "created_by", "changed_by"])
+        .await
 }
 
 async fn favorite_status(State(state): State<AppState>, caller: Caller, q: Q) -> ApiResult<Json> {

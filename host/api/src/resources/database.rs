@@ -5,7 +5,7 @@
 
 use crate::body::{BodyExt, Field, FieldType, JsonBody, validate};
 use crate::error::{ApiError, ApiResult};
-use crate::listing::{ListArgs, ListSpec, Q, info_filters};
+use crate::listing::{ListSpec, Q, info_filters};
 use crate::principal::{Caller, Principal};
 use crate::response::{Json, ok};
 use crate::routes::{Routes, perm};
@@ -179,17 +179,8 @@ static LIST: ListSpec = ListSpec {
 };
 
 async fn list(State(state): State<AppState>, caller: Caller, q: Q) -> ApiResult<Json> {
-    let args = ListArgs::parse(&q, &LIST, &caller)?;
-    let (count, ids) = state.store.list_ids(&DATABASES, &args.query).await?;
-    let now = Timestamp::now();
-    let rows: Vec<Map<String, Value>> = state
-        .store
-        .databases(&ids)
-        .await?
-        .iter()
-        .map(|d| list_row(d, now))
-        .collect();
-    ok(args.response(&LIST, count, &ids, rows))
+    let load = async |ids: &[i64]| state.store.databases(ids).await;
+    crate::listing::list_page(&state, &caller, &q, &LIST, load, list_row).await
 }
 
 /// The `extra` JSON object, or an empty one when unset or not an object.
@@ -636,10 +627,7 @@ async fn related(
     q: Q,
     Path(column): Path<String>,
 ) -> ApiResult<Json> {
-    match column.as_str() {
-        "created_by" | "changed_by" => crate::listing::related_users(&state, &q).await,
-        _ => Err(ApiError::not_found()),
-    }
+    crate::listing::related_users(&state, &q, &column, &["created_by", "changed_by"]).await
 }
 
 #[cfg(test)]

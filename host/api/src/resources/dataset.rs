@@ -4,7 +4,7 @@
 use super::{dedup, deleted_message, owners_with_caller, user_brief, user_name};
 use crate::body::{BodyExt, Field, FieldType, JsonBody, validate};
 use crate::error::{ApiError, ApiResult};
-use crate::listing::{ListArgs, ListSpec, Q, info_filters};
+use crate::listing::{ListSpec, Q, info_filters, related_args};
 use crate::principal::{Caller, Principal};
 use crate::response::{Json, ok};
 use crate::routes::{Routes, perm};
@@ -239,17 +239,8 @@ static LIST: ListSpec = ListSpec {
 };
 
 async fn list(State(state): State<AppState>, caller: Caller, q: Q) -> ApiResult<Json> {
-    let args = ListArgs::parse(&q, &LIST, &caller)?;
-    let (count, ids) = state.store.list_ids(&DATASETS, &args.query).await?;
-    let now = Timestamp::now();
-    let rows: Vec<Map<String, Value>> = state
-        .store
-        .datasets(&ids)
-        .await?
-        .iter()
-        .map(|d| list_row(d, now))
-        .collect();
-    ok(args.response(&LIST, count, &ids, rows))
+    let load = async |ids: &[i64]| state.store.datasets(ids).await;
+    crate::listing::list_page(&state, &caller, &q, &LIST, load, list_row).await
 }
 
 /// `[{"first_name", "id", "last_name"}]`: datasets show owners without their email.
@@ -699,9 +690,7 @@ async fn create(
 /// Loads a dataset the caller may change: 404 if they cannot see it, 403 if they do not own it.
 async fn owned_dataset(state: &AppState, caller: &Principal, id: i64) -> ApiResult<Dataset> {
     let dataset = visible_dataset(state, caller, id).await?;
-    if !caller.is_admin() && !dataset.owners.iter().any(|o| o.id == caller.id()) {
-        return Err(ApiError::forbidden());
-    }
+    super::require_owner(caller, &dataset.owners)?;
     Ok(dataset)
 }
 
@@ -1103,29 +1092,6 @@ async fn info(caller: Caller, q: Q) -> ApiResult<Json> {
     )
 }
 
-/// `filter`, `page` and `page_size` of a related/distinct request.
-fn related_args(q: &Q) -> ApiResult<(String, Page)> {
-    let args = q.object()?;
-    let filter = args
-        .get("filter")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let index = args.get("page").and_then(Value::as_i64).unwrap_or(0).max(0);
-    let size = match args.get("page_size").and_then(Value::as_i64) {
-        None | Some(0) => 20,
-        Some(n) if !(0..=100).contains(&n) => 100,
-        Some(n) => n,
-    };
-    Ok((
-        filter,
-        Page {
-            index,
-            size: Some(size),
-        },
-    ))
-}
-
 async fn related(
     State(state): State<AppState>,
     caller: Caller,
@@ -1133,9 +1099,11 @@ async fn related(
     Path(column): Path<String>,
 ) -> ApiResult<Json> {
     match column.as_str() {
-        "owners" | "created_by" | "changed_by" => crate::listing::related_users(&state, &q).await,
         "database" => related_databases(&state, &caller, &q).await,
-        _ => Err(ApiError::not_found()),
+        user_column => {
+            let users = ["owners", "created_by", "changed_by"];
+            crate::listing::related_users(&state, &q, user_column, &users).await
+        }
     }
 }
 

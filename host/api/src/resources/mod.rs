@@ -6,6 +6,7 @@ pub mod database;
 pub mod dataset;
 pub mod security;
 
+use crate::error::{ApiError, ApiResult};
 use crate::principal::Principal;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -58,6 +59,16 @@ pub fn markdown(text: &Option<String>) -> Value {
                 .replace('>', "&gt;");
             json!(format!("<p>{escaped}</p>"))
         }
+    }
+}
+
+/// Superset's ownership rule for changing an object: admins may change anything, everyone
+/// else only what they own (403 otherwise).
+pub fn require_owner(caller: &Principal, owners: &[UserRef]) -> ApiResult<()> {
+    if caller.is_admin() || owners.iter().any(|o| o.id == caller.id()) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
     }
 }
 

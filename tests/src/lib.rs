@@ -247,6 +247,20 @@ impl Client {
         self.send(self.request(Method::DELETE, path)).await
     }
 
+    /// Creates a table chart on `dataset` through the API and returns its id; `extra`
+    /// adds or overrides body fields.
+    pub async fn create_chart(&self, name: &str, dataset: i64, extra: Value) -> i64 {
+        let params = json!({"viz_type": "table", "groupby": ["region"], "metrics": ["count"]});
+        let mut body = json!({"slice_name": name, "viz_type": "table", "datasource_id": dataset,
+                              "datasource_type": "table", "params": params.to_string()});
+        for (key, value) in extra.as_object().into_iter().flatten() {
+            body[key] = value.clone();
+        }
+        let (status, created) = self.post("/api/v1/chart/", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        created["id"].as_i64().unwrap()
+    }
+
     pub async fn delete_q(&self, path: &str, q: &str) -> (StatusCode, Value) {
         self.send(self.request(Method::DELETE, path).query(&[("q", q)]))
             .await
@@ -255,11 +269,19 @@ impl Client {
 
 /// A recorded Superset response from `shared/reference/golden/`.
 pub fn golden(name: &str) -> Value {
+    recorded(name)["response"]["json"].clone()
+}
+
+/// The JSON body of a golden file's recorded request.
+pub fn golden_request(name: &str) -> Value {
+    recorded(name)["request"]["json"].clone()
+}
+
+fn recorded(name: &str) -> Value {
     let path = golden_dir().join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    let recorded: Value = serde_json::from_str(&text).unwrap();
-    recorded["response"]["json"].clone()
+    serde_json::from_str(&text).unwrap()
 }
 
 /// `shared/reference/golden`, found beside the checkout or any folder above it (CI lays

@@ -2,28 +2,16 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tessera_blackbox::{Backend, Client, TestServer, assert_same_shape, both_backends, golden};
-
-async fn create_chart(client: &Client, name: &str, dataset: i64) -> i64 {
-    let params =
-        json!({"viz_type": "table", "groupby": ["region"], "metrics": ["count"]}).to_string();
-    let (status, body) = client
-        .post(
-            "/api/v1/chart/",
-            json!({"slice_name": name, "viz_type": "table", "datasource_id": dataset,
-                   "datasource_type": "table", "params": params, "description": "demo"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_i64().unwrap()
-}
+use tessera_blackbox::{Backend, TestServer, assert_same_shape, both_backends, golden};
 
 async fn crud_matches_golden_shapes(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
     let dataset = server.dataset("sales").await;
 
-    let id = create_chart(&admin, "golden table", dataset).await;
+    let id = admin
+        .create_chart("golden table", dataset, json!({"description": "demo"}))
+        .await;
 
     let (status, got) = admin.get(&format!("/api/v1/chart/{id}")).await;
     assert_eq!(status, StatusCode::OK);
@@ -83,7 +71,9 @@ async fn rison_lists(backend: Backend) {
     let admin = server.admin().await;
     let dataset = server.dataset("sales").await;
     for name in ["golden a", "golden b", "golden c", "other"] {
-        create_chart(&admin, name, dataset).await;
+        admin
+            .create_chart(name, dataset, json!({"description": "demo"}))
+            .await;
     }
     let q = "(columns:!(id,slice_name,viz_type,datasource_id,changed_on_delta_humanized,owners.id,owners.first_name),filters:!((col:slice_name,opr:ct,value:golden),(col:viz_type,opr:neq,value:pie)),order_column:slice_name,order_direction:asc,page:0,page_size:2)";
     let (status, list) = admin.get_q("/api/v1/chart/", q).await;
@@ -300,8 +290,12 @@ async fn bulk_delete_is_all_or_nothing(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
     let dataset = server.dataset("sales").await;
-    let a = create_chart(&admin, "a", dataset).await;
-    let b = create_chart(&admin, "b", dataset).await;
+    let a = admin
+        .create_chart("a", dataset, json!({"description": "demo"}))
+        .await;
+    let b = admin
+        .create_chart("b", dataset, json!({"description": "demo"}))
+        .await;
     let (status, body) = admin
         .delete_q("/api/v1/chart/", &format!("!({a},{b},999999)"))
         .await;
@@ -337,7 +331,9 @@ async fn favourites_info_related(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
     let dataset = server.dataset("sales").await;
-    let id = create_chart(&admin, "fav", dataset).await;
+    let id = admin
+        .create_chart("fav", dataset, json!({"description": "demo"}))
+        .await;
     let (status, _) = admin
         .post(&format!("/api/v1/chart/{id}/favorites/"), json!({}))
         .await;
@@ -393,7 +389,9 @@ async fn roles_limit_access(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
     let dataset = server.dataset("sales").await;
-    let admins_chart = create_chart(&admin, "admin's", dataset).await;
+    let admins_chart = admin
+        .create_chart("admin's", dataset, json!({"description": "demo"}))
+        .await;
     let gamma = server.user_with_role("gamma", "Gamma").await;
     assert_eq!(gamma.get("/api/v1/chart/").await.1["count"], 0);
     assert_eq!(
@@ -407,7 +405,9 @@ async fn roles_limit_access(backend: Backend) {
             .0,
         StatusCode::NOT_FOUND
     );
-    let own = create_chart(&gamma, "gamma's", dataset).await;
+    let own = gamma
+        .create_chart("gamma's", dataset, json!({"description": "demo"}))
+        .await;
     let (_, list) = gamma.get("/api/v1/chart/").await;
     assert_eq!(list["ids"], json!([own]));
     let public = server.user_with_role("nobody", "Public").await;

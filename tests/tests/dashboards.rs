@@ -3,18 +3,9 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tessera_blackbox::{Backend, Client, TestServer, assert_same_shape, both_backends, golden};
-
-/// The JSON body of a golden file's recorded request.
-fn golden_request(name: &str) -> Value {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("shared/reference/golden"))
-        .find(|dir| dir.is_dir())
-        .expect("shared/reference/golden beside the checkout");
-    let text = std::fs::read_to_string(dir.join(name)).unwrap();
-    serde_json::from_str::<Value>(&text).unwrap()["request"]["json"].clone()
-}
+use tessera_blackbox::{
+    Backend, Client, TestServer, assert_same_shape, both_backends, golden, golden_request,
+};
 
 /// The sorted keys of a JSON object.
 fn keys(value: &Value) -> Vec<&str> {
@@ -36,20 +27,6 @@ async fn create_dashboard(client: &Client, title: &str, slug: Option<&str>) -> i
     let (status, created) = client.post("/api/v1/dashboard/", body).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     created["id"].as_i64().unwrap()
-}
-
-async fn create_chart(client: &Client, name: &str, dataset: i64) -> i64 {
-    let params =
-        json!({"viz_type": "table", "groupby": ["region"], "metrics": ["count"]}).to_string();
-    let (status, body) = client
-        .post(
-            "/api/v1/chart/",
-            json!({"slice_name": name, "viz_type": "table", "datasource_id": dataset,
-                   "datasource_type": "table", "params": params, "description": "updated"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_i64().unwrap()
 }
 
 async fn crud_matches_golden_shapes(backend: Backend) {
@@ -142,9 +119,13 @@ async fn charts_and_datasets_of_a_dashboard(backend: Backend) {
     let admin = server.admin().await;
     let dataset = server.dataset("sales").await;
     let id = create_dashboard(&admin, "golden dashboard", Some("golden-dashboard")).await;
-    let chart = create_chart(&admin, "golden table", dataset).await;
+    let chart = admin
+        .create_chart("golden table", dataset, json!({"description": "updated"}))
+        .await;
     // A chart of the same dataset that is not on the dashboard stays out of its lists.
-    create_chart(&admin, "not on it", dataset).await;
+    admin
+        .create_chart("not on it", dataset, json!({"description": "updated"}))
+        .await;
 
     let (status, body) = admin
         .put(

@@ -3,21 +3,12 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tessera_blackbox::{Backend, Client, TestServer, assert_same_shape, both_backends, golden};
+use tessera_blackbox::{
+    Backend, Client, TestServer, assert_same_shape, both_backends, golden, golden_request,
+};
 
 const MASK: &str = "XXXXXXXXXX";
 const SECRET_URI: &str = "postgresql://u:secret@host:5432/db";
-
-/// The JSON body of a golden file's recorded request.
-fn golden_request(name: &str) -> Value {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("shared/reference/golden"))
-        .find(|dir| dir.is_dir())
-        .expect("shared/reference/golden beside the checkout");
-    let text = std::fs::read_to_string(dir.join(name)).unwrap();
-    serde_json::from_str::<Value>(&text).unwrap()["request"]["json"].clone()
-}
 
 fn keys_of(value: &Value) -> Vec<&str> {
     let mut keys: Vec<&str> = value

@@ -2,18 +2,9 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tessera_blackbox::{Backend, Client, TestServer, assert_same_shape, both_backends, golden};
-
-/// The JSON body of a golden file's recorded request.
-fn golden_request(name: &str) -> Value {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("shared/reference/golden"))
-        .find(|dir| dir.is_dir())
-        .expect("shared/reference/golden beside the checkout");
-    let text = std::fs::read_to_string(dir.join(name)).unwrap();
-    serde_json::from_str::<Value>(&text).unwrap()["request"]["json"].clone()
-}
+use tessera_blackbox::{
+    Backend, Client, TestServer, assert_same_shape, both_backends, golden, golden_request,
+};
 
 /// Keys of golden 026 that Tessera does not serve yet: the engine's time grains arrive
 /// with the connectors.
@@ -35,18 +26,6 @@ async fn create_dataset(client: &Client, database: i64, table: &str) -> i64 {
         .post(
             "/api/v1/dataset/",
             json!({"database": database, "schema": "main", "table_name": table}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_i64().unwrap()
-}
-
-async fn create_chart(client: &Client, name: &str, dataset: i64) -> i64 {
-    let (status, body) = client
-        .post(
-            "/api/v1/chart/",
-            json!({"slice_name": name, "viz_type": "table", "datasource_id": dataset,
-                   "datasource_type": "table", "params": "{}"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -469,7 +448,13 @@ async fn delete_dataset_used_by_a_chart(backend: Backend) {
     let admin = server.admin().await;
     let database = create_database(&admin, "examples").await;
     let id = create_dataset(&admin, database, "golden_virtual_north").await;
-    let chart = create_chart(&admin, "golden chart on virtual dataset", id).await;
+    let chart = admin
+        .create_chart(
+            "golden chart on virtual dataset",
+            id,
+            json!({"params": "{}"}),
+        )
+        .await;
 
     let (_, related) = admin
         .get(&format!("/api/v1/dataset/{id}/related_objects"))

@@ -64,8 +64,11 @@ impl TestServer {
             data_dir: data_dir.clone(),
             admin_password: Some(ADMIN_PASSWORD.to_string()),
             secret_key: Some("test-secret".to_string()),
+            // Shared by every test server, so each plugin is compiled once per machine.
+            plugin_cache_dir: Some(std::env::temp_dir().join("tessera-test-plugin-cache")),
             ..Config::default()
         };
+        create_examples(&data_dir.join("examples")).await;
         let pg_database = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => {
@@ -90,6 +93,34 @@ impl TestServer {
             data_dir,
             pg_database,
         }
+    }
+
+    /// A SQLite database of this server's own, with the tables of Superset's examples
+    /// that the golden files use (`sales`, `birth_names`).
+    pub fn examples_uri(&self) -> String {
+        format!("sqlite://{}", self.examples_path().display())
+    }
+
+    fn examples_path(&self) -> PathBuf {
+        self.data_dir.join("examples").join("examples.db")
+    }
+
+    /// Adds a table `name (id INTEGER, name TEXT)` to the examples database.
+    pub async fn create_example_table(&self, name: &str) {
+        let mut conn = sqlite_file(&self.examples_path()).await;
+        let quoted = name.replace('"', "\"\"");
+        sqlx::query(&format!(
+            "CREATE TABLE \"{quoted}\" (id INTEGER, name TEXT)"
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+
+    /// Runs one statement on the examples database (to change a table under a dataset).
+    pub async fn alter_examples(&self, statement: &str) {
+        let mut conn = sqlite_file(&self.examples_path()).await;
+        sqlx::query(statement).execute(&mut conn).await.unwrap();
     }
 
     /// Stops the server and removes its metadata store.
@@ -168,7 +199,7 @@ impl TestServer {
                     uuid::Uuid::new_v4(),
                     &tessera_model::DatabaseValues {
                         database_name: db_name,
-                        sqlalchemy_uri: "sqlite:////tmp/examples.db".into(),
+                        sqlalchemy_uri: self.examples_uri(),
                         expose_in_sqllab: true,
                         configuration_method: "sqlalchemy_form".into(),
                         ..Default::default()
@@ -328,5 +359,28 @@ fn kind(v: &Value) -> &'static str {
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) => "object",
+    }
+}
+
+async fn sqlite_file(path: &std::path::Path) -> sqlx::SqliteConnection {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true);
+    sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap()
+}
+
+/// The examples database: golden 021-023's `sales` and `birth_names`, a few rows each.
+async fn create_examples(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut conn = sqlite_file(&dir.join("examples.db")).await;
+    for statement in [
+        "CREATE TABLE sales (order_date DATE, region TEXT, product TEXT, quantity INTEGER, price REAL)",
+        "INSERT INTO sales VALUES ('2024-01-05', 'EMEA', 'widget', 3, 9.5), ('2024-02-11', 'APAC', 'gadget', 1, 120.0)",
+        "CREATE TABLE birth_names (ds DATE, gender TEXT, name TEXT, num INTEGER, state TEXT)",
+        "INSERT INTO birth_names VALUES ('1965-01-01', 'girl', 'Amy', 120, 'CA')",
+    ] {
+        sqlx::query(statement).execute(&mut conn).await.unwrap();
     }
 }

@@ -8,7 +8,8 @@ use tessera_blackbox::{
 };
 
 const MASK: &str = "XXXXXXXXXX";
-const SECRET_URI: &str = "postgresql://u:secret@host:5432/db";
+/// The machine's PostgreSQL trusts local connections, so any password connects.
+const SECRET_URI: &str = "postgresql://postgres:secret@127.0.0.1:5432/postgres";
 
 fn keys_of(value: &Value) -> Vec<&str> {
     let mut keys: Vec<&str> = value
@@ -34,16 +35,14 @@ async fn crud_matches_golden_shapes(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
 
-    let request = golden_request("012_database_create.json");
+    let mut request = golden_request("012_database_create.json");
+    request["sqlalchemy_uri"] = json!(server.examples_uri());
     let (status, created) = admin.post("/api/v1/database/", request.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_same_shape(&created, &golden("012_database_create.json"), "create");
     assert_eq!(created["result"]["database_name"], "golden examples");
     assert_eq!(created["result"]["driver"], "pysqlite");
-    assert_eq!(
-        created["result"]["sqlalchemy_uri"],
-        "sqlite:////srv/data/examples.db"
-    );
+    assert_eq!(created["result"]["sqlalchemy_uri"], server.examples_uri());
     let id = created["id"].as_i64().unwrap();
 
     let (status, got) = admin.get(&format!("/api/v1/database/{id}")).await;
@@ -112,7 +111,7 @@ async fn passwords_never_leave_the_server(backend: Backend) {
     no_secret("create", &created);
     assert_eq!(
         created["result"]["sqlalchemy_uri"],
-        format!("postgresql://u:{MASK}@host:5432/db")
+        format!("postgresql://postgres:{MASK}@127.0.0.1:5432/postgres")
     );
     assert_eq!(created["result"]["driver"], "psycopg2");
     let id = created["id"].as_i64().unwrap();
@@ -144,7 +143,7 @@ async fn passwords_never_leave_the_server(backend: Backend) {
     let (status, put) = admin
         .put(
             &format!("/api/v1/database/{id}"),
-            json!({"sqlalchemy_uri": format!("postgresql://u:{MASK}@host:5432/db"),
+            json!({"sqlalchemy_uri": format!("postgresql://postgres:{MASK}@127.0.0.1:5432/postgres"),
                    "database_name": "warehouse 2"}),
         )
         .await;
@@ -160,14 +159,14 @@ async fn passwords_never_leave_the_server(backend: Backend) {
     no_secret("connection after put", &connection);
     assert_eq!(
         connection["result"]["sqlalchemy_uri"],
-        format!("postgresql://u:{MASK}@host:5432/db")
+        format!("postgresql://postgres:{MASK}@127.0.0.1:5432/postgres")
     );
 
     // A new password replaces it, and is masked in turn.
     let (status, put) = admin
         .put(
             &format!("/api/v1/database/{id}"),
-            json!({"sqlalchemy_uri": "postgresql://u:other@host:5432/db"}),
+            json!({"sqlalchemy_uri": "postgresql://postgres:other@127.0.0.1:5432/postgres"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{put}");
@@ -181,7 +180,8 @@ both_backends!(passwords_never_leave_the_server);
 async fn bad_bodies(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let request = golden_request("012_database_create.json");
+    let mut request = golden_request("012_database_create.json");
+    request["sqlalchemy_uri"] = json!(server.examples_uri());
     let (status, _) = admin.post("/api/v1/database/", request.clone()).await;
     assert_eq!(status, StatusCode::CREATED);
 
@@ -287,8 +287,8 @@ both_backends!(bad_bodies);
 async fn update_rules(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let a = create_database(&admin, "a", "sqlite:////tmp/a.db").await;
-    create_database(&admin, "b", "sqlite:////tmp/b.db").await;
+    let a = create_database(&admin, "a", &server.examples_uri()).await;
+    create_database(&admin, "b", &server.examples_uri()).await;
 
     // Renaming onto another database's name is the create duplicate; keeping one's own
     // name is fine.
@@ -349,7 +349,7 @@ async fn list_is_uncapped(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
     for n in 0..25 {
-        create_database(&admin, &format!("db {n:02}"), "sqlite:////tmp/x.db").await;
+        create_database(&admin, &format!("db {n:02}"), &server.examples_uri()).await;
     }
     let (status, list) = admin.get("/api/v1/database/").await;
     assert_eq!(status, StatusCode::OK, "{list}");
@@ -401,7 +401,7 @@ both_backends!(list_is_uncapped);
 async fn delete_refuses_while_datasets_are_attached(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let id = create_database(&admin, "with datasets", "sqlite:////tmp/x.db").await;
+    let id = create_database(&admin, "with datasets", &server.examples_uri()).await;
     let (status, dataset) = admin
         .post(
             "/api/v1/dataset/",
@@ -441,7 +441,7 @@ both_backends!(delete_refuses_while_datasets_are_attached);
 async fn roles_limit_access(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let id = create_database(&admin, "admin's", "sqlite:////tmp/x.db").await;
+    let id = create_database(&admin, "admin's", &server.examples_uri()).await;
 
     let alpha = server.user_with_role("alpha", "Alpha").await;
     let (status, body) = alpha

@@ -10,11 +10,11 @@ use tessera_blackbox::{
 /// with the connectors.
 const GET_NOT_IMPLEMENTED: &[&str] = &["time_grain_sqla"];
 
-async fn create_database(client: &Client, name: &str) -> i64 {
+async fn create_database(server: &TestServer, client: &Client, name: &str) -> i64 {
     let (status, body) = client
         .post(
             "/api/v1/database/",
-            json!({"database_name": name, "sqlalchemy_uri": "sqlite:////srv/data/examples.db"}),
+            json!({"database_name": name, "sqlalchemy_uri": server.examples_uri()}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -44,7 +44,7 @@ fn names<'a>(items: &'a Value, key: &str) -> Vec<&'a str> {
 async fn create_and_get_match_golden_shapes(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let database = create_database(&admin, "golden examples").await;
+    let database = create_database(&server, &admin, "golden examples").await;
 
     let mut request = golden_request("023_dataset_create_sales.json");
     request["database"] = json!(database);
@@ -66,19 +66,12 @@ async fn create_and_get_match_golden_shapes(backend: Backend) {
         )
     );
 
-    // Columns are introspected once connectors exist; until then give it golden 026's
-    // through a PUT, so the nested shapes and the maps built from them compare too.
+    // The columns came from the database; golden 026 also names the time column.
     let mut expected = golden("026_dataset_get.json");
-    let columns: Vec<Value> = expected["result"]["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| json!({"column_name": c["column_name"], "type": c["type"], "is_dttm": c["is_dttm"]}))
-        .collect();
     let (status, put) = admin
         .put(
             &format!("/api/v1/dataset/{id}"),
-            json!({"columns": columns, "main_dttm_col": "order_date"}),
+            json!({"main_dttm_col": "order_date"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{put}");
@@ -148,7 +141,7 @@ both_backends!(create_and_get_match_golden_shapes);
 async fn bad_bodies(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let database = create_database(&admin, "examples").await;
+    let database = create_database(&server, &admin, "examples").await;
 
     let cases: &[(StatusCode, Value, Value)] = &[
         (
@@ -210,10 +203,11 @@ both_backends!(bad_bodies);
 async fn list_matches_golden(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let database = create_database(&admin, "golden examples").await;
-    let other = create_database(&admin, "other").await;
+    let database = create_database(&server, &admin, "golden examples").await;
+    let other = create_database(&server, &admin, "other").await;
     create_dataset(&admin, database, "sales").await;
     create_dataset(&admin, database, "birth_names").await;
+    server.create_example_table("elsewhere").await;
     create_dataset(&admin, other, "elsewhere").await;
 
     let q = format!(
@@ -270,8 +264,10 @@ both_backends!(list_matches_golden);
 async fn put_columns_and_metrics(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let database = create_database(&admin, "examples").await;
-    let id = create_dataset(&admin, database, "sales").await;
+    let database = create_database(&server, &admin, "examples").await;
+    // A table whose columns (id, name) the PUT below replaces.
+    server.create_example_table("lines").await;
+    let id = create_dataset(&admin, database, "lines").await;
     let path = format!("/api/v1/dataset/{id}");
 
     let (_, got) = admin.get(&path).await;
@@ -385,7 +381,7 @@ both_backends!(put_columns_and_metrics);
 async fn put_schema_errors(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let database = create_database(&admin, "examples").await;
+    let database = create_database(&server, &admin, "examples").await;
     let id = create_dataset(&admin, database, "sales").await;
     let path = format!("/api/v1/dataset/{id}");
 
@@ -446,7 +442,8 @@ both_backends!(put_schema_errors);
 async fn delete_dataset_used_by_a_chart(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let database = create_database(&admin, "examples").await;
+    let database = create_database(&server, &admin, "examples").await;
+    server.create_example_table("golden_virtual_north").await;
     let id = create_dataset(&admin, database, "golden_virtual_north").await;
     let chart = admin
         .create_chart(
@@ -497,9 +494,12 @@ both_backends!(delete_dataset_used_by_a_chart);
 async fn bulk_delete_is_all_or_nothing(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let database = create_database(&admin, "examples").await;
+    let database = create_database(&server, &admin, "examples").await;
+    server.create_example_table("a").await;
     let a = create_dataset(&admin, database, "a").await;
+    server.create_example_table("b").await;
     let b = create_dataset(&admin, database, "b").await;
+    server.create_example_table("c").await;
     let c = create_dataset(&admin, database, "c").await;
 
     let (status, body) = admin
@@ -542,7 +542,7 @@ both_backends!(bulk_delete_is_all_or_nothing);
 async fn roles_limit_access(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let database = create_database(&admin, "examples").await;
+    let database = create_database(&server, &admin, "examples").await;
     let id = create_dataset(&admin, database, "sales").await;
 
     let gamma = server.user_with_role("gamma", "Gamma").await;
@@ -575,6 +575,7 @@ async fn roles_limit_access(backend: Backend) {
 
     let alpha = server.user_with_role("alpha", "Alpha").await;
     assert_eq!(alpha.get("/api/v1/dataset/").await.1["count"], 1);
+    server.create_example_table("alpha's").await;
     let own = create_dataset(&alpha, database, "alpha's").await;
     // Alpha does not own the admin's dataset, so may not change it.
     let (status, body) = alpha

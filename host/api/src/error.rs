@@ -56,6 +56,51 @@ impl ApiError {
                 1011,
                 "Issue 1011 - Superset encountered an unexpected error.",
             )],
+            "GENERIC_DB_ENGINE_ERROR" => &[(
+                1002,
+                "Issue 1002 - The database returned an unexpected error.",
+            )],
+            "CONNECTION_INVALID_HOSTNAME_ERROR" => &[(
+                1007,
+                "Issue 1007 - The hostname provided can't be resolved.",
+            )],
+            "CONNECTION_PORT_CLOSED_ERROR" => &[(1008, "Issue 1008 - The port is closed.")],
+            "CONNECTION_DATABASE_TIMEOUT" => {
+                &[(1001, "Issue 1001 - The database is under an unusual load.")]
+            }
+            "CONNECTION_ACCESS_DENIED_ERROR" => &[
+                (
+                    1014,
+                    "Issue 1014 - Either the username or the password is wrong.",
+                ),
+                (
+                    1015,
+                    "Issue 1015 - Either the database is spelled incorrectly or does not exist.",
+                ),
+            ],
+            "CONNECTION_UNKNOWN_DATABASE_ERROR" => &[(
+                1015,
+                "Issue 1015 - Either the database is spelled incorrectly or does not exist.",
+            )],
+            "TABLE_DOES_NOT_EXIST_ERROR" | "TABLE_NOT_FOUND_ERROR" => &[
+                (
+                    1003,
+                    "Issue 1003 - There is a syntax error in the SQL query. Perhaps there was a misspelling or a typo.",
+                ),
+                (
+                    1005,
+                    "Issue 1005 - The table was deleted or renamed in the database.",
+                ),
+            ],
+            "SYNTAX_ERROR" => &[(1030, "Issue 1030 - The query has a syntax error.")],
+            "GENERIC_COMMAND_ERROR" => &[(
+                1010,
+                "Issue 1010 - Superset encountered an error while running a command.",
+            )],
+            "DATABASE_NOT_FOUND_ERROR" => &[(
+                1011,
+                "Issue 1011 - Superset encountered an unexpected error.",
+            )],
             "INVALID_PAYLOAD_FORMAT_ERROR" => &[(
                 1019,
                 "Issue 1019 - The submitted payload has the incorrect format.",

@@ -2,6 +2,7 @@
 //! this crate knows about HTTP; every error is turned into Superset's shapes here.
 
 mod body;
+mod connections;
 mod error;
 mod listing;
 mod observe;
@@ -32,6 +33,7 @@ pub fn app(state: AppState) -> Router {
     let routes = resources::chart::routes(routes);
     let routes = resources::dashboard::routes(routes);
     let routes = resources::database::routes(routes);
+    let routes = resources::database_introspection::routes(routes);
     let routes = resources::dataset::routes(routes);
     let (router, openapi) = routes.finish();
     let openapi = Arc::new(openapi);

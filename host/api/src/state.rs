@@ -4,6 +4,7 @@ use crate::principal::IdentityCache;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 use tessera_auth::{CsrfSigner, SessionSigner, TokenService};
+use tessera_plugin_host::PluginHost;
 use tessera_store::Store;
 
 #[derive(Clone)]
@@ -16,6 +17,7 @@ pub struct Services {
     pub csrf: CsrfSigner,
     pub metrics: Option<PrometheusHandle>,
     pub identities: IdentityCache,
+    pub plugins: Arc<PluginHost>,
 }
 
 impl AppState {

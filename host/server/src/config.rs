@@ -6,6 +6,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tessera_plugin_host::{Limits, PluginConfig};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -29,6 +30,15 @@ pub struct Config {
     pub refresh_token_ttl: u64,
     /// `TESSERA_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
+    /// `TESSERA_PLUGIN_DIR`: a directory of extra plugin components (`*.wasm`).
+    pub plugin_dir: Option<PathBuf>,
+    /// `TESSERA_PLUGIN_CACHE_DIR`: where compiled plugins are kept; `plugin-cache` in
+    /// the data directory when unset.
+    pub plugin_cache_dir: Option<PathBuf>,
+    /// `TESSERA_PLUGIN_MEMORY_MB`: the most memory one plugin call may use.
+    pub plugin_memory_mb: usize,
+    /// `TESSERA_PLUGIN_TIMEOUT`: seconds one plugin session may run.
+    pub plugin_timeout: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -49,6 +59,10 @@ impl Default for Config {
             access_token_ttl: 900,
             refresh_token_ttl: 2_592_000,
             log_format: LogFormat::Text,
+            plugin_dir: None,
+            plugin_cache_dir: None,
+            plugin_memory_mb: 512,
+            plugin_timeout: 300,
         }
     }
 }
@@ -104,7 +118,38 @@ impl Config {
                 other => anyhow::bail!("TESSERA_LOG_FORMAT={other}: expected text or json"),
             };
         }
+        if let Some(v) = var("TESSERA_PLUGIN_DIR") {
+            self.plugin_dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("TESSERA_PLUGIN_CACHE_DIR") {
+            self.plugin_cache_dir = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("TESSERA_PLUGIN_MEMORY_MB") {
+            self.plugin_memory_mb = v
+                .parse()
+                .context("TESSERA_PLUGIN_MEMORY_MB must be a number of MiB")?;
+        }
+        if let Some(v) = var("TESSERA_PLUGIN_TIMEOUT") {
+            self.plugin_timeout = v
+                .parse()
+                .context("TESSERA_PLUGIN_TIMEOUT must be seconds")?;
+        }
         Ok(())
+    }
+
+    /// How plugins are found, cached and limited.
+    pub fn plugins(&self) -> PluginConfig {
+        PluginConfig {
+            plugin_dir: self.plugin_dir.clone(),
+            cache_dir: self
+                .plugin_cache_dir
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("plugin-cache")),
+            limits: Limits {
+                memory_bytes: self.plugin_memory_mb << 20,
+                timeout: Duration::from_secs(self.plugin_timeout),
+            },
+        }
     }
 
     pub fn metadata_url(&self) -> String {

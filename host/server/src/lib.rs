@@ -8,11 +8,12 @@ pub use config::{Config, LogFormat};
 use anyhow::{Context, Result};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use tessera_api::{AppState, Services};
 use tessera_auth::{
     CsrfSigner, SessionSigner, TokenService, builtin_roles, generate_password, hash_password,
 };
+use tessera_plugin_host::PluginHost;
 use tessera_store::{NewUser, Store};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -88,6 +89,12 @@ impl Server {
             println!("Created user admin with password: {password}");
         }
         let secret = config.secret()?;
+        let plugins = PluginHost::load(&config.plugins())
+            .await
+            .context("loading plugins")?;
+        for rejected in plugins.rejected() {
+            tracing::warn!(path = %rejected.path.display(), reason = %rejected.reason, "plugin not loaded");
+        }
         let state = AppState::new(Services {
             store: store.clone(),
             tokens: TokenService::new(secret.as_bytes(), config.access_ttl(), config.refresh_ttl()),
@@ -95,6 +102,7 @@ impl Server {
             csrf: CsrfSigner::new(secret.as_bytes()),
             metrics: metrics_handle(),
             identities: Default::default(),
+            plugins: Arc::new(plugins),
         });
         // Superset clients use both `/chart/` and `/chart`; serve both by trimming.
         let app = NormalizePathLayer::trim_trailing_slash().layer(tessera_api::app(state));

@@ -15,10 +15,11 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 use tessera_model::database::{PASSWORD_MASK, backend_of};
 use tessera_model::{Database, DatabaseValues, Timestamp};
+use tessera_plugin_host::ConnectTarget;
 use tessera_store::DATABASES;
 use uuid::Uuid;
 
-const VIEW: &str = "Database";
+pub(super) const VIEW: &str = "Database";
 
 pub fn routes(r: Routes) -> Routes {
     r.guarded(
@@ -240,7 +241,7 @@ fn list_row(d: &Database, now: Timestamp) -> Map<String, Value> {
     std::mem::take(row.as_object_mut().expect("an object literal"))
 }
 
-fn engine_information() -> Value {
+pub(super) fn engine_information() -> Value {
     json!({
         "disable_ssh_tunneling": true,
         "supports_dynamic_catalog": false,
@@ -378,7 +379,11 @@ fn unmask_encrypted_extra(new: &str, old: Option<&str>) -> String {
 }
 
 /// Loads a database the caller may see; 404 otherwise.
-async fn visible_database(state: &AppState, caller: &Principal, id: i64) -> ApiResult<Database> {
+pub(super) async fn visible_database(
+    state: &AppState,
+    caller: &Principal,
+    id: i64,
+) -> ApiResult<Database> {
     if !crate::listing::is_visible(state, &DATABASES, caller, id).await? {
         return Err(ApiError::not_found());
     }
@@ -539,6 +544,13 @@ async fn create(
     validate(&body, POST_FIELDS, StatusCode::BAD_REQUEST)?;
     check_name(&state, &body, None).await?;
     let uri = parse_uri(&body.str_of("sqlalchemy_uri").unwrap_or_default())?;
+    // Superset test-connects before saving and refuses what does not answer.
+    let target = ConnectTarget {
+        uri: crate::connections::real_uri(&uri.masked, uri.password.as_deref()),
+        allow_dml: body.bool_of("allow_dml").unwrap_or(false),
+        engine_params: crate::connections::engine_params(&body.str_of("extra").unwrap_or_default()),
+    };
+    test_connects(&state, &target).await?;
     let mut values = DatabaseValues {
         expose_in_sqllab: true,
         configuration_method: SQLALCHEMY_FORM.to_string(),
@@ -565,6 +577,18 @@ async fn create(
         StatusCode::CREATED,
         crate::response::json(&json!({"id": id, "result": result})),
     ))
+}
+
+async fn test_connects(state: &AppState, target: &ConnectTarget) -> ApiResult<()> {
+    let connected = match crate::connections::open(state, target).await {
+        Ok(mut session) => session.test().await.is_ok(),
+        Err(_) => false,
+    };
+    if connected {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(CONNECTION_FAILED))
+    }
 }
 
 async fn update(

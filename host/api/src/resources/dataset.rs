@@ -660,9 +660,13 @@ async fn create(
     apply(&body, &mut values);
     let mut errors = Invalid::default();
     check_links(&state, &body, &values, None, &mut errors).await?;
-    // The table's existence (contract golden 025) and its columns are checked and
-    // introspected once database connectors exist; until then only the default metric.
     errors.into_result()?;
+    let columns = if is_virtual(&values) {
+        // A virtual dataset's columns come from running its SQL (the query engine).
+        Vec::new()
+    } else {
+        physical_columns(&state, &values).await?
+    };
     let count = DatasetMetric {
         metric_name: "count".into(),
         expression: "COUNT(*)".into(),
@@ -673,7 +677,7 @@ async fn create(
     let owners = owners_with_caller(body.ints_of("owners"), &caller);
     let id = state
         .store
-        .insert_dataset(uuid, &values, &owners, &[], &[count], caller.id())
+        .insert_dataset(uuid, &values, &owners, &columns, &[count], caller.id())
         .await
         .map_err(conflict_as_field)?;
     let mut result = body;
@@ -1026,8 +1030,77 @@ async fn refresh(
     caller: Caller,
     Path(pk): Path<i64>,
 ) -> ApiResult<Json> {
-    owned_dataset(&state, &caller, pk).await?;
+    let dataset = owned_dataset(&state, &caller, pk).await?;
+    if is_virtual(&dataset.values) {
+        return ok(json!({"message": "OK"}));
+    }
+    let found = physical_columns(&state, &dataset.values).await?;
+    let columns = refreshed_columns(&dataset.columns, found);
+    state
+        .store
+        .update_dataset(pk, &dataset.values, None, Some(&columns), None, caller.id())
+        .await?;
     ok(json!({"message": "OK"}))
+}
+
+fn is_virtual(values: &DatasetValues) -> bool {
+    values
+        .sql
+        .as_deref()
+        .is_some_and(|sql| !sql.trim().is_empty())
+}
+
+/// The table's columns from its database; a missing table is golden 025's 422.
+async fn physical_columns(state: &AppState, v: &DatasetValues) -> ApiResult<Vec<DatasetColumn>> {
+    let database = state.store.database(v.database_id).await?;
+    crate::connections::table_columns(state, &database, v.schema.as_deref(), &v.table_name)
+        .await
+        .map_err(|err| {
+            if err.is_not_found() {
+                let name = match v.schema.as_deref() {
+                    Some(schema) if !schema.is_empty() => format!("{schema}.{}", v.table_name),
+                    _ => v.table_name.clone(),
+                };
+                ApiError::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "table",
+                    &format!(
+                        "Table [{name}] could not be found, please double check your database connection, schema, and table name"
+                    ),
+                )
+            } else {
+                err.into()
+            }
+        })
+}
+
+/// Superset's metadata refresh: physical columns take the database's types (keeping
+/// what users set on them), new ones are added, vanished ones dropped; calculated
+/// columns stay.
+fn refreshed_columns(stored: &[DatasetColumn], found: Vec<DatasetColumn>) -> Vec<DatasetColumn> {
+    let mut columns: Vec<DatasetColumn> = found
+        .into_iter()
+        .map(|fresh| {
+            match stored.iter().find(|c| {
+                c.expression.as_deref().is_none_or(str::is_empty)
+                    && c.column_name == fresh.column_name
+            }) {
+                Some(old) => DatasetColumn {
+                    r#type: fresh.r#type,
+                    is_dttm: old.is_dttm || fresh.is_dttm,
+                    ..old.clone()
+                },
+                None => fresh,
+            }
+        })
+        .collect();
+    columns.extend(
+        stored
+            .iter()
+            .filter(|c| c.expression.as_deref().is_some_and(|e| !e.is_empty()))
+            .cloned(),
+    );
+    columns
 }
 
 async fn related_objects(

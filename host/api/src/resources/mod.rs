@@ -3,6 +3,7 @@
 pub mod chart;
 pub mod dashboard;
 pub mod database;
+pub mod database_introspection;
 pub mod dataset;
 pub mod security;
 

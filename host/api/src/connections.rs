@@ -1,0 +1,206 @@
+//! Reaching a stored database through its connector plugin, and Superset's error
+//! bodies for what can go wrong on the way.
+
+use arrow_schema::DataType;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use tessera_model::database::PASSWORD_MASK;
+use tessera_model::{Database, DatasetColumn};
+use tessera_plugin_host::{CancelHandle, ConnectTarget, ErrorKind, PluginError, Session};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The URI to hand the connector: the stored (masked) URI with the real password put
+/// back. The result is never shown or logged.
+pub fn real_uri(masked: &str, password: Option<&str>) -> String {
+    let Some(password) = password else {
+        return masked.to_owned();
+    };
+    match url::Url::parse(masked) {
+        Ok(mut url) if url.password() == Some(PASSWORD_MASK) => {
+            // `set_password` percent-encodes what the URI syntax needs.
+            if url.set_password(Some(password)).is_ok() {
+                return url.into();
+            }
+            masked.to_owned()
+        }
+        _ => masked.to_owned(),
+    }
+}
+
+/// How to connect to a stored database.
+pub fn target_of(database: &Database) -> ConnectTarget {
+    ConnectTarget {
+        uri: real_uri(
+            &database.values.sqlalchemy_uri,
+            database.password.as_deref(),
+        ),
+        allow_dml: database.values.allow_dml,
+        engine_params: engine_params(database.values.extra.as_deref().unwrap_or_default()),
+    }
+}
+
+/// `extra.engine_params` as JSON text, `{}` when absent or unreadable.
+pub fn engine_params(extra: &str) -> String {
+    serde_json::from_str::<Value>(extra)
+        .ok()
+        .and_then(|v| v.get("engine_params").cloned())
+        .filter(Value::is_object)
+        .map_or_else(|| "{}".to_owned(), |v| v.to_string())
+}
+
+/// Opens a session with `target` through the connector for its scheme.
+pub async fn open(state: &AppState, target: &ConnectTarget) -> Result<Session, DatabaseError> {
+    let connector = state
+        .plugins
+        .connector_for(&target.uri)
+        .map_err(DatabaseError::new)?;
+    let engine_name = connector.description().engine_name.clone();
+    connector
+        .connect(target, CancelHandle::default())
+        .await
+        .map_err(|err| DatabaseError {
+            err,
+            engine_name: Some(engine_name),
+        })
+}
+
+/// A connector failure, with the engine it came from for Superset's `extra.engine_name`.
+#[derive(Debug)]
+pub struct DatabaseError {
+    pub err: PluginError,
+    pub engine_name: Option<String>,
+}
+
+impl DatabaseError {
+    pub fn new(err: PluginError) -> Self {
+        Self {
+            err,
+            engine_name: None,
+        }
+    }
+
+    pub fn with_engine(err: PluginError, engine_name: &str) -> Self {
+        Self {
+            err,
+            engine_name: Some(engine_name.to_owned()),
+        }
+    }
+
+    /// Whether the database said the table or schema does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self.err,
+            PluginError::Connector {
+                kind: ErrorKind::NotFound,
+                ..
+            }
+        )
+    }
+}
+
+impl From<DatabaseError> for ApiError {
+    /// Superset's SIP-40 error for each failure: the database's own errors are 400
+    /// (as `test_connection` answers), an unknown driver 422, a deadline 408, and a
+    /// plugin that crashed or broke its contract 422 with the plugin named.
+    fn from(DatabaseError { err, engine_name }: DatabaseError) -> Self {
+        let (status, error_type, level) = match &err {
+            PluginError::Connector { kind, .. } => {
+                let error_type = match kind {
+                    ErrorKind::HostUnreachable => "CONNECTION_INVALID_HOSTNAME_ERROR",
+                    ErrorKind::ConnectionRefused => "CONNECTION_PORT_CLOSED_ERROR",
+                    ErrorKind::AccessDenied => "CONNECTION_ACCESS_DENIED_ERROR",
+                    ErrorKind::UnknownDatabase => "CONNECTION_UNKNOWN_DATABASE_ERROR",
+                    ErrorKind::NotFound => "TABLE_DOES_NOT_EXIST_ERROR",
+                    ErrorKind::Syntax => "SYNTAX_ERROR",
+                    ErrorKind::Timeout => "CONNECTION_DATABASE_TIMEOUT",
+                    ErrorKind::InvalidUri => "CONNECTION_INVALID_HOSTNAME_ERROR",
+                    ErrorKind::QueryFailed | ErrorKind::Unsupported | ErrorKind::Internal => {
+                        "GENERIC_DB_ENGINE_ERROR"
+                    }
+                };
+                let status = if matches!(kind, ErrorKind::Timeout) {
+                    StatusCode::REQUEST_TIMEOUT
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                (status, error_type, "error")
+            }
+            PluginError::Stopped { stop, .. } => match stop {
+                tessera_plugin_host::Stop::Deadline => (
+                    StatusCode::REQUEST_TIMEOUT,
+                    "CONNECTION_DATABASE_TIMEOUT",
+                    "error",
+                ),
+                _ => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "GENERIC_DB_ENGINE_ERROR",
+                    "error",
+                ),
+            },
+            PluginError::UnknownScheme(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "GENERIC_COMMAND_ERROR",
+                "warning",
+            ),
+            PluginError::InvalidUri(_) => (
+                StatusCode::BAD_REQUEST,
+                "CONNECTION_INVALID_HOSTNAME_ERROR",
+                "error",
+            ),
+            PluginError::Trap { .. } | PluginError::Protocol { .. } | PluginError::Sandbox(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "GENERIC_DB_ENGINE_ERROR",
+                "error",
+            ),
+            PluginError::UnknownFormat(_) | PluginError::Export(_) => {
+                (StatusCode::BAD_REQUEST, "GENERIC_COMMAND_ERROR", "error")
+            }
+            PluginError::Engine(detail) => return ApiError::Internal(detail.clone()),
+        };
+        let mut error = ApiError::superset_error(&err.to_string(), error_type, level);
+        if let Some(name) = engine_name {
+            error["extra"]["engine_name"] = json!(name);
+        }
+        ApiError::Errors(status, vec![error])
+    }
+}
+
+/// The physical columns of a table as a dataset stores them: the database's type name
+/// and `is_dttm` for date and time types.
+pub async fn table_columns(
+    state: &AppState,
+    database: &Database,
+    schema: Option<&str>,
+    table: &str,
+) -> Result<Vec<DatasetColumn>, DatabaseError> {
+    let target = target_of(database);
+    let mut session = open(state, &target).await?;
+    let engine = state
+        .plugins
+        .connector_for(&target.uri)
+        .map(|c| c.description().engine_name.clone())
+        .unwrap_or_default();
+    let described = session
+        .table_schema(schema, table)
+        .await
+        .map_err(|e| DatabaseError::with_engine(e, &engine))?;
+    Ok(described
+        .columns
+        .iter()
+        .zip(described.arrow.fields())
+        .map(|(column, field)| DatasetColumn {
+            column_name: column.name.clone(),
+            r#type: Some(column.type_name.to_uppercase()),
+            is_dttm: matches!(
+                field.data_type(),
+                DataType::Date32 | DataType::Date64 | DataType::Timestamp(..)
+            ),
+            is_active: true,
+            groupby: true,
+            filterable: true,
+            ..DatasetColumn::default()
+        })
+        .collect())
+}

@@ -201,6 +201,12 @@ async fn postgres_and_mariadb_through_their_connectors(backend: Backend) {
             .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["result"]["sqlalchemy_uri"], uri);
+        // The dynamic form's fields, from the URI.
+        let parameters = &body["result"]["parameters"];
+        assert_eq!(parameters["host"], "127.0.0.1");
+        assert_eq!(parameters["database"], "test");
+        assert!(parameters["port"].is_u64());
+        assert_eq!(body["result"]["parameters_schema"]["type"], "object");
     }
     server.stop().await;
 }

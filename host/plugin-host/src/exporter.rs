@@ -1,10 +1,10 @@
 //! Exporter plugins: pure functions from an Arrow IPC stream to a file.
 
-use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, Store};
 
 use crate::PluginError;
-use crate::bindings::exporter::ExporterPluginPre;
+use crate::bindings::exporter::{ExporterPlugin, ExporterPluginPre};
 use crate::sandbox::{Access, CallState, CancelHandle, Limits, Watchdog, new_store};
 
 pub use crate::bindings::exporter::exports::tessera::exporter::exporter::{
@@ -30,31 +30,17 @@ impl Exporter {
             .instantiate_pre(component)
             .map_err(|e| format!("{e:#}"))?;
         let pre = ExporterPluginPre::new(instance_pre).map_err(|e| format!("{e:#}"))?;
-        let exporter = Self {
-            description: ExporterDescription {
-                name: String::new(),
-                version: String::new(),
-                format: String::new(),
-                mime_type: String::new(),
-                file_extension: String::new(),
-            },
+        let description = call(engine, &pre, limits, "exporter", async |plugin, store| {
+            let exporter = plugin.tessera_exporter_exporter();
+            exporter.call_describe(store).await.map(Ok::<_, String>)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok(Self {
+            description,
             engine: engine.clone(),
             pre,
             limits,
-        };
-        let description = exporter
-            .call(async |plugin, store| {
-                plugin
-                    .tessera_exporter_exporter()
-                    .call_describe(store)
-                    .await
-                    .map(Ok::<_, String>)
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(Self {
-            description,
-            ..exporter
         })
     }
 
@@ -69,34 +55,37 @@ impl Exporter {
         arrow_stream: &[u8],
         options: &str,
     ) -> Result<ExportOutput, PluginError> {
-        self.call(async |plugin, store| {
-            plugin
-                .tessera_exporter_exporter()
-                .call_render(store, arrow_stream, options)
-                .await
-        })
+        let name = &self.description.name;
+        call(
+            &self.engine,
+            &self.pre,
+            self.limits,
+            name,
+            async |plugin, store| {
+                let exporter = plugin.tessera_exporter_exporter();
+                exporter.call_render(store, arrow_stream, options).await
+            },
+        )
         .await
     }
+}
 
-    /// One call in a fresh store.
-    async fn call<T>(
-        &self,
-        call: impl AsyncFnOnce(
-            &crate::bindings::exporter::ExporterPlugin,
-            &mut wasmtime::Store<CallState>,
-        ) -> wasmtime::Result<Result<T, String>>,
-    ) -> Result<T, PluginError> {
-        let watchdog = Watchdog::new(self.limits, CancelHandle::default());
-        let mut store = new_store(
-            &self.engine,
-            &Access::Nothing,
-            self.limits.memory_bytes,
-            &watchdog,
-        )?;
-        let run = async {
-            let plugin = self.pre.instantiate_async(&mut store).await?;
-            call(&plugin, &mut store).await
-        };
-        crate::settle(&self.description.name, watchdog.run(run).await)
-    }
+/// One call in a fresh store with no sockets and no files.
+async fn call<T>(
+    engine: &Engine,
+    pre: &ExporterPluginPre<CallState>,
+    limits: Limits,
+    plugin: &str,
+    call: impl AsyncFnOnce(
+        &ExporterPlugin,
+        &mut Store<CallState>,
+    ) -> wasmtime::Result<Result<T, String>>,
+) -> Result<T, PluginError> {
+    let watchdog = Watchdog::new(limits, CancelHandle::default());
+    let mut store = new_store(engine, &Access::Nothing, limits.memory_bytes, &watchdog)?;
+    let run = async {
+        let instance = pre.instantiate_async(&mut store).await?;
+        call(&instance, &mut store).await
+    };
+    crate::settle(plugin, watchdog.run(run).await)
 }

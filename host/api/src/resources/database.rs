@@ -443,14 +443,43 @@ async fn connection(
         "masked_encrypted_extra".into(),
         json!(masked_encrypted_extra(v.encrypted_extra.as_deref())),
     );
-    // The dynamic form's parameters arrive with the connector plugins.
-    result.insert("parameters".into(), json!({}));
-    result.insert("parameters_schema".into(), json!({}));
+    let (parameters, schema) = dynamic_form(&state, &v.sqlalchemy_uri);
+    result.insert("parameters".into(), parameters);
+    result.insert("parameters_schema".into(), schema);
     result.insert("server_cert".into(), json!(v.server_cert));
     // The stored URI is already masked.
     result.insert("sqlalchemy_uri".into(), json!(v.sqlalchemy_uri));
     result.insert("ssh_tunnel".into(), Value::Null);
     ok(json!({"id": d.id, "result": result}))
+}
+
+/// The dynamic form of engines that have one (their connector publishes a parameter
+/// schema): the masked URI split into `host`, `port`, ... and that schema.
+fn dynamic_form(state: &AppState, masked_uri: &str) -> (Value, Value) {
+    let Ok(connector) = state.plugins.connector_for(masked_uri) else {
+        return (json!({}), json!({}));
+    };
+    let description = connector.description();
+    let schema = serde_json::from_str::<Value>(&description.parameter_schema)
+        .ok()
+        .filter(|schema| schema.get("properties").is_some());
+    let (Some(schema), Ok(url)) = (schema, url::Url::parse(masked_uri)) else {
+        return (json!({}), json!({}));
+    };
+    let query: Map<String, Value> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), json!(v)))
+        .collect();
+    let parameters = json!({
+        "database": url.path().trim_start_matches('/'),
+        "encryption": false,
+        "host": url.host_str(),
+        "password": url.password().map(|_| PASSWORD_MASK),
+        "port": url.port().or(description.default_port),
+        "query": query,
+        "username": url.username(),
+    });
+    (parameters, schema)
 }
 
 /// Applies the fields present in a validated body to `values`; the URI and the

@@ -6,7 +6,10 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use tessera_model::database::PASSWORD_MASK;
 use tessera_model::{Database, DatasetColumn};
-use tessera_plugin_host::{CancelHandle, ConnectTarget, ErrorKind, PluginError, Session};
+use tessera_plugin_host::{
+    CancelHandle, ConnectTarget, ErrorKind, PluginError, Session, SqlDialect, TableInfo,
+    TableSchema,
+};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -50,20 +53,60 @@ pub fn engine_params(extra: &str) -> String {
         .map_or_else(|| "{}".to_owned(), |v| v.to_string())
 }
 
-/// Opens a session with `target` through the connector for its scheme.
-pub async fn open(state: &AppState, target: &ConnectTarget) -> Result<Session, DatabaseError> {
-    let connector = state
-        .plugins
-        .connector_for(&target.uri)
-        .map_err(DatabaseError::new)?;
-    let engine_name = connector.description().engine_name.clone();
-    connector
-        .connect(target, CancelHandle::default())
-        .await
-        .map_err(|err| DatabaseError {
-            err,
-            engine_name: Some(engine_name),
+/// A session with one database, knowing its engine (for error bodies) and dialect.
+pub struct DatabaseSession {
+    session: Session,
+    engine_name: String,
+    pub dialect: SqlDialect,
+}
+
+impl DatabaseSession {
+    /// Opens a session with `target` through the connector for its scheme.
+    pub async fn open(state: &AppState, target: &ConnectTarget) -> Result<Self, DatabaseError> {
+        let connector = state
+            .plugins
+            .connector_for(&target.uri)
+            .map_err(DatabaseError::new)?;
+        let description = connector.description();
+        let engine_name = description.engine_name.clone();
+        let session = connector
+            .connect(target, CancelHandle::default())
+            .await
+            .map_err(|err| DatabaseError::with_engine(err, &engine_name))?;
+        Ok(Self {
+            session,
+            engine_name,
+            dialect: description.dialect,
         })
+    }
+
+    fn failed(&self, err: PluginError) -> DatabaseError {
+        DatabaseError::with_engine(err, &self.engine_name)
+    }
+
+    pub async fn test(&mut self) -> Result<(), DatabaseError> {
+        let outcome = self.session.test().await;
+        outcome.map_err(|e| self.failed(e))
+    }
+
+    pub async fn list_schemas(&mut self) -> Result<Vec<String>, DatabaseError> {
+        let outcome = self.session.list_schemas().await;
+        outcome.map_err(|e| self.failed(e))
+    }
+
+    pub async fn list_tables(&mut self, schema: &str) -> Result<Vec<TableInfo>, DatabaseError> {
+        let outcome = self.session.list_tables(schema).await;
+        outcome.map_err(|e| self.failed(e))
+    }
+
+    pub async fn table_schema(
+        &mut self,
+        schema: Option<&str>,
+        table: &str,
+    ) -> Result<TableSchema, DatabaseError> {
+        let outcome = self.session.table_schema(schema, table).await;
+        outcome.map_err(|e| self.failed(e))
+    }
 }
 
 /// A connector failure, with the engine it came from for Superset's `extra.engine_name`.
@@ -175,17 +218,8 @@ pub async fn table_columns(
     schema: Option<&str>,
     table: &str,
 ) -> Result<Vec<DatasetColumn>, DatabaseError> {
-    let target = target_of(database);
-    let mut session = open(state, &target).await?;
-    let engine = state
-        .plugins
-        .connector_for(&target.uri)
-        .map(|c| c.description().engine_name.clone())
-        .unwrap_or_default();
-    let described = session
-        .table_schema(schema, table)
-        .await
-        .map_err(|e| DatabaseError::with_engine(e, &engine))?;
+    let mut session = DatabaseSession::open(state, &target_of(database)).await?;
+    let described = session.table_schema(schema, table).await?;
     Ok(described
         .columns
         .iter()

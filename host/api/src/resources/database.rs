@@ -609,7 +609,7 @@ async fn create(
 }
 
 async fn test_connects(state: &AppState, target: &ConnectTarget) -> ApiResult<()> {
-    let connected = match crate::connections::open(state, target).await {
+    let connected = match crate::connections::DatabaseSession::open(state, target).await {
         Ok(mut session) => session.test().await.is_ok(),
         Err(_) => false,
     };

@@ -11,7 +11,7 @@ use tessera_model::database::PASSWORD_MASK;
 use tessera_plugin_host::{ConnectTarget, Connector, SqlDialect, TableKind};
 
 use crate::body::{BodyExt, Field, FieldType, JsonBody, validate};
-use crate::connections::{self, DatabaseError};
+use crate::connections::{self, DatabaseSession};
 use crate::error::{ApiError, ApiResult};
 use crate::listing::{Q, schema_error};
 use crate::principal::Caller;
@@ -120,21 +120,8 @@ async fn test_connection(
         allow_dml: body.bool_of("allow_dml").unwrap_or(false),
         engine_params: connections::engine_params(&body.str_of("extra").unwrap_or_default()),
     };
-    let mut session = connections::open(&state, &target).await?;
-    let engine = engine_name(&state, &target.uri);
-    session
-        .test()
-        .await
-        .map_err(|e| DatabaseError::with_engine(e, &engine))?;
+    DatabaseSession::open(&state, &target).await?.test().await?;
     ok(json!({"message": "OK"}))
-}
-
-fn engine_name(state: &AppState, uri: &str) -> String {
-    state
-        .plugins
-        .connector_for(uri)
-        .map(|c| c.description().engine_name.clone())
-        .unwrap_or_default()
 }
 
 /// Superset lists these first, in this order; the rest follow by name.
@@ -200,14 +187,9 @@ fn database_not_found() -> ApiError {
     )
 }
 
-/// A session with `database`, and the engine name for error bodies.
-async fn session_of(
-    state: &AppState,
-    database: &Database,
-) -> ApiResult<(tessera_plugin_host::Session, String)> {
-    let target = connections::target_of(database);
-    let engine = engine_name(state, &target.uri);
-    Ok((connections::open(state, &target).await?, engine))
+/// A session with a stored database.
+async fn session_of(state: &AppState, database: &Database) -> ApiResult<DatabaseSession> {
+    Ok(DatabaseSession::open(state, &connections::target_of(database)).await?)
 }
 
 async fn catalogs(
@@ -227,11 +209,7 @@ async fn schemas(
 ) -> ApiResult<Json> {
     q.object()?;
     let database = database_of(&state, &caller, &pk).await?;
-    let (mut session, engine) = session_of(&state, &database).await?;
-    let schemas = session
-        .list_schemas()
-        .await
-        .map_err(|e| DatabaseError::with_engine(e, &engine))?;
+    let schemas = session_of(&state, &database).await?.list_schemas().await?;
     ok(json!({"result": schemas}))
 }
 
@@ -248,11 +226,10 @@ async fn tables(
         None => return Err(schema_error("'schema_name' is a required property")),
     };
     let database = database_of(&state, &caller, &pk).await?;
-    let (mut session, engine) = session_of(&state, &database).await?;
-    let tables = session
+    let tables = session_of(&state, &database)
+        .await?
         .list_tables(&schema)
-        .await
-        .map_err(|e| DatabaseError::with_engine(e, &engine))?;
+        .await?;
     let result: Vec<Value> = tables
         .into_iter()
         .map(|t| match t.kind {
@@ -279,13 +256,12 @@ async fn table_metadata(
         return Err(invalid_arguments("name: Missing data for required field."));
     };
     let database = database_of(&state, &caller, &pk).await?;
-    let (mut session, engine) = session_of(&state, &database).await?;
+    let mut session = session_of(&state, &database).await?;
     let schema = args.schema.filter(|s| !s.is_empty());
     let described = session
         .table_schema(schema.as_deref(), &name)
         .await
-        .map_err(|e| {
-            let err = DatabaseError::with_engine(e, &engine);
+        .map_err(|err| {
             if err.is_not_found() {
                 table_not_found(&name)
             } else {
@@ -306,7 +282,6 @@ async fn table_metadata(
     } else {
         json!({"column_names": described.primary_key, "constrained_columns": described.primary_key, "name": null, "type": "pk"})
     };
-    let dialect = dialect_of(&state, &database);
     let column_names: Vec<&str> = described.columns.iter().map(|c| c.name.as_str()).collect();
     ok(json!({
         "columns": columns,
@@ -315,7 +290,7 @@ async fn table_metadata(
         "indexes": [],
         "name": name,
         "primaryKey": primary_key,
-        "selectStar": select_star_sql(dialect, schema.as_deref(), &name, &column_names),
+        "selectStar": select_star_sql(session.dialect, schema.as_deref(), &name, &column_names),
     }))
 }
 
@@ -341,22 +316,15 @@ async fn select_star(
     Path(path): Path<SelectStarPath>,
 ) -> ApiResult<Json> {
     let database = database_of(&state, &caller, &path.pk).await?;
-    let (mut session, _) = session_of(&state, &database).await?;
+    let mut session = session_of(&state, &database).await?;
     // Superset answers 404 for a table it cannot see; the statement is only built for
     // tables that exist.
     session
         .table_schema(path.schema.as_deref(), &path.table)
         .await
         .map_err(|_| table_not_found(&path.table))?;
-    let dialect = dialect_of(&state, &database);
-    ok(json!({"result": select_star_sql(dialect, path.schema.as_deref(), &path.table, &[])}))
-}
-
-fn dialect_of(state: &AppState, database: &Database) -> SqlDialect {
-    state
-        .plugins
-        .connector_for(&database.values.sqlalchemy_uri)
-        .map_or(SqlDialect::Generic, |c| c.description().dialect)
+    let sql = select_star_sql(session.dialect, path.schema.as_deref(), &path.table, &[]);
+    ok(json!({"result": sql}))
 }
 
 /// `SELECT *`, or the given columns, laid out as Superset's formatter prints it.

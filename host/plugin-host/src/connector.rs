@@ -134,18 +134,16 @@ impl Connector {
                     .port()
                     .or(self.description.default_port)
                     .ok_or_else(|| PluginError::InvalidUri("the URI names no port".into()))?;
-                let mut addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
-                    .await
-                    .map_err(|_| PluginError::Connector {
-                        kind: ErrorKind::HostUnreachable,
-                        message: format!("The hostname \"{host}\" cannot be resolved."),
-                    })?
-                    .collect();
-                addresses.sort_by_key(|a| a.is_ipv6());
-                let first = addresses.first().ok_or_else(|| PluginError::Connector {
+                let unresolved = || PluginError::Connector {
                     kind: ErrorKind::HostUnreachable,
                     message: format!("The hostname \"{host}\" cannot be resolved."),
-                })?;
+                };
+                let mut addresses: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+                    .await
+                    .map_err(|_| unresolved())?
+                    .collect();
+                addresses.sort_by_key(|a| a.is_ipv6());
+                let first = addresses.first().ok_or_else(unresolved)?;
                 url.set_ip_host(first.ip())
                     .map_err(|()| PluginError::InvalidUri("the URI cannot carry a host".into()))?;
                 if url.port().is_none() {

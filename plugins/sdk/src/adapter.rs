@@ -4,10 +4,12 @@ use std::cell::RefCell;
 
 use arrow_ipc::writer::StreamWriter;
 
-use crate::bindings::exports::tessera::connector::connector::{
+use crate::bindings::connector::exports::tessera::connector::connector::{
     BatchStream, GuestBatchStream, GuestConnection,
 };
-use crate::bindings::tessera::connector::types::{ColumnInfo, ConnectOptions, TableSchema};
+use crate::bindings::connector::tessera::connector::types::{
+    ColumnInfo, ConnectOptions, TableSchema,
+};
 use crate::{Connection, Error, Field, RecordBatchSource, Result, Schema, TableInfo};
 
 /// A [`Connection`] as the component's `connection` resource.
@@ -16,9 +18,14 @@ pub struct ConnectionAdapter<C>(C);
 impl<C: Connection> GuestConnection for ConnectionAdapter<C> {
     fn open(
         options: ConnectOptions,
-    ) -> Result<crate::bindings::exports::tessera::connector::connector::Connection> {
+    ) -> Result<crate::bindings::connector::exports::tessera::connector::connector::Connection>
+    {
         let session = C::open(options)?;
-        Ok(crate::bindings::exports::tessera::connector::connector::Connection::new(Self(session)))
+        Ok(
+            crate::bindings::connector::exports::tessera::connector::connector::Connection::new(
+                Self(session),
+            ),
+        )
     }
 
     fn test(&self) -> Result<()> {

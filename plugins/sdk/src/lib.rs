@@ -1,9 +1,10 @@
-//! Write a Tessera connector plugin in a few hundred lines.
+//! Write a Tessera plugin in a few hundred lines: a connector or an exporter.
 //!
-//! Implement [`Connector`] (who you are) and [`Connection`] (what a session with your
-//! database can do), then call [`export_connector!`]. The SDK turns that into the
-//! `tessera:connector@0.1.0` component exports: it encodes results as Arrow IPC, one
-//! record batch per message, and carries your [`Error`]s across the boundary.
+//! A connector implements [`Connector`] (who you are) and [`Connection`] (what a
+//! session with your database can do), then calls [`export_connector!`]. The SDK turns
+//! that into the `tessera:connector@0.1.0` component exports: it encodes results as
+//! Arrow IPC, one record batch per message, and carries your [`Error`]s across the
+//! boundary.
 //!
 //! ```ignore
 //! struct MyDb;
@@ -12,10 +13,14 @@
 //! tessera_plugin_sdk::export_connector!(MyDb);
 //! ```
 //!
+//! An exporter implements [`exporter::Exporter`] and calls [`export_exporter!`]; see
+//! the [`exporter`] module.
+//!
 //! Build with `cargo build --release --target wasm32-wasip2`; the output `.wasm` is a
 //! component the host loads from its plugin directory.
 
 mod adapter;
+pub mod exporter;
 mod uri;
 
 pub use adapter::{BatchStreamAdapter, ConnectionAdapter};
@@ -23,18 +28,34 @@ pub use arrow_array::{self, RecordBatch};
 pub use arrow_schema::{self, DataType, Field, Schema, SchemaRef, TimeUnit};
 pub use uri::NetworkUri;
 
-/// The bindings generated from `wit/connector`; [`export_connector!`] uses them.
+/// The bindings generated from the WIT packages, one module per world; the export
+/// macros use them. Each world's exports are only declared where its macro is called,
+/// so a connector does not claim to be an exporter nor the other way round.
 pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../../wit/connector",
-        world: "connector-plugin",
-        pub_export_macro: true,
-        export_macro_name: "export_bindings",
-        default_bindings_module: "tessera_plugin_sdk::bindings",
-    });
+    /// `wit/connector`, used by [`export_connector!`](crate::export_connector).
+    pub mod connector {
+        wit_bindgen::generate!({
+            path: "../../wit/connector",
+            world: "connector-plugin",
+            pub_export_macro: true,
+            export_macro_name: "export_bindings",
+            default_bindings_module: "tessera_plugin_sdk::bindings::connector",
+        });
+    }
+
+    /// `wit/exporter`, used by [`export_exporter!`](crate::export_exporter).
+    pub mod exporter {
+        wit_bindgen::generate!({
+            path: "../../wit/exporter",
+            world: "exporter-plugin",
+            pub_export_macro: true,
+            export_macro_name: "export_bindings",
+            default_bindings_module: "tessera_plugin_sdk::bindings::exporter",
+        });
+    }
 }
 
-pub use bindings::tessera::connector::types::{
+pub use bindings::connector::tessera::connector::types::{
     ColumnInfo, ConnectOptions, Description, Error, ErrorKind, Pushdown, SqlDialect, TableInfo,
     TableKind, Transport,
 };
@@ -148,7 +169,7 @@ macro_rules! export_connector {
         #[allow(dead_code)]
         struct __TesseraConnectorExport;
 
-        impl $crate::bindings::exports::tessera::connector::connector::Guest
+        impl $crate::bindings::connector::exports::tessera::connector::connector::Guest
             for __TesseraConnectorExport
         {
             type Connection =
@@ -163,7 +184,7 @@ macro_rules! export_connector {
         // Only a component exports these symbols; a native build (the crate's own
         // tests) cannot link names such as `cabi_post_tessera:connector/...`.
         #[cfg(target_family = "wasm")]
-        $crate::bindings::export_bindings!(__TesseraConnectorExport);
+        $crate::bindings::connector::export_bindings!(__TesseraConnectorExport);
 
         // Natively nothing is exported; naming the entry points keeps them live.
         #[cfg(not(target_family = "wasm"))]

@@ -4,6 +4,8 @@ pub mod chart;
 pub mod dashboard;
 pub mod database;
 pub mod dataset;
+pub mod query;
+pub mod saved_query;
 pub mod time;
 pub mod user;
 
@@ -11,6 +13,8 @@ pub use chart::{Chart, ChartValues};
 pub use dashboard::{Dashboard, DashboardValues};
 pub use database::{Database, DatabaseValues};
 pub use dataset::{Dataset, DatasetColumn, DatasetMetric, DatasetValues};
+pub use query::{LimitingFactor, NewQuery, Query, QueryStatus, QueryUpdate};
+pub use saved_query::{SavedQuery, SavedQueryValues};
 pub use time::Timestamp;
 pub use user::{Role, User, UserRef};
 

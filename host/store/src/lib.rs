@@ -9,7 +9,9 @@ mod databases;
 mod datasets;
 mod favorites;
 pub mod list;
+mod queries;
 mod rows;
+mod saved_queries;
 mod sql;
 mod users;
 
@@ -19,6 +21,8 @@ pub use databases::DATABASES;
 pub use datasets::DATASETS;
 pub use favorites::FavoriteClass;
 pub use list::{Filter, FilterOp, FilterValue, ListQuery, Order, Page, Resource, Visibility};
+pub use queries::{DistinctColumn, QUERIES, QUERY_DISTINCT};
+pub use saved_queries::{SAVED_QUERIES, SAVED_QUERY_DISTINCT};
 pub use users::{NewUser, PermissionView};
 
 use sqlx::AnyPool;

@@ -143,6 +143,19 @@ impl Store {
         get(&row, 0)
     }
 
+    /// The first user (lowest id) holding `role`, e.g. the `admin` made at first start.
+    pub async fn first_user_with_role(&self, role: &str) -> Result<Option<i64>> {
+        let mut q = Sql::new(
+            "SELECT ur.user_id FROM ab_user_role ur JOIN ab_role r ON r.id = ur.role_id WHERE r.name = ",
+        );
+        q.bind(role.to_string())
+            .push(" ORDER BY ur.user_id LIMIT 1");
+        q.fetch_optional(&self.pool)
+            .await?
+            .map(|row| get(&row, 0))
+            .transpose()
+    }
+
     /// An active user with their roles; `None` for unknown or deactivated users.
     pub async fn active_user(&self, user_id: i64) -> Result<Option<User>> {
         let mut q = Sql::new(

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use tessera_server::{Config, LogFormat, Server, open_store};
+use tessera_server::{Config, LogFormat, Server, ensure_admin, open_store};
 use tracing_subscriber::EnvFilter;
 
 // glibc's malloc serialised the request threads on its arena locks under load (a third
@@ -31,6 +31,9 @@ enum Command {
     Serve,
     /// Bring the metadata schema up to date and exit.
     Upgrade,
+    /// Write the example tables into the data directory and register their database,
+    /// datasets, charts and dashboard (only what is missing).
+    LoadExamples,
     /// Create a user.
     CreateUser {
         #[arg(long)]
@@ -68,6 +71,7 @@ async fn main() -> Result<()> {
             println!("metadata schema is up to date");
             Ok(())
         }
+        Command::LoadExamples => load_examples(config).await,
         Command::CreateUser {
             username,
             password,
@@ -103,6 +107,21 @@ async fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+async fn load_examples(config: Config) -> Result<()> {
+    let store = open_store(&config).await?;
+    if let Some(password) = ensure_admin(&store, &config).await? {
+        println!("Created user admin with password: {password}");
+    }
+    let loaded = tessera_server::examples::load_examples(&store, &config.data_dir).await?;
+    if loaded.changes.is_empty() {
+        println!("examples are up to date");
+    }
+    for change in &loaded.changes {
+        println!("examples: {change}");
+    }
+    Ok(())
 }
 
 async fn serve(config: Config) -> Result<()> {

@@ -1,21 +1,9 @@
 //! The operator commands of the real `tessera` binary against a fresh SQLite store.
 
-use std::process::Command;
+mod common;
 
 fn tessera(data_dir: &std::path::Path, args: &[&str]) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(args)
-        .env("TESSERA_DATA_DIR", data_dir)
-        .env("TESSERA_ADMIN_PASSWORD", "admin-password")
-        .env_remove("TESSERA_METADATA_URL")
-        .output()
-        .expect("tessera runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    common::tessera(data_dir, None, args)
 }
 
 #[test]

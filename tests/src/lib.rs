@@ -9,6 +9,8 @@ use tessera_server::{Config, Server};
 
 pub use tessera_store::Store;
 
+pub mod sources;
+
 pub const ADMIN_PASSWORD: &str = "admin-password";
 
 /// Runs the test body `async fn name(backend: Backend)` once per metadata backend, as
@@ -172,44 +174,55 @@ impl TestServer {
 
     /// Creates a user with `role` through the store and logs them in.
     pub async fn user_with_role(&self, username: &str, role: &str) -> Client {
+        self.user_with_roles(username, &[role]).await.0
+    }
+
+    /// Creates a user ("<username> Tester") with `roles` through the store, logs them in
+    /// and returns the client with the user's id.
+    pub async fn user_with_roles(&self, username: &str, roles: &[&str]) -> (Client, i64) {
         let hash = tessera_auth::hash_password(ADMIN_PASSWORD).unwrap();
-        self.store
+        let id = self
+            .store
             .create_user(&tessera_store::NewUser {
                 username,
                 first_name: username,
                 last_name: "Tester",
                 email: &format!("{username}@example.com"),
                 password_hash: &hash,
-                roles: &[role],
+                roles,
             })
             .await
             .unwrap();
-        self.login(username, ADMIN_PASSWORD).await
+        (self.login(username, ADMIN_PASSWORD).await, id)
+    }
+
+    /// The database `name` on the examples file, created through the store the first
+    /// time it is asked for.
+    pub async fn database(&self, name: &str) -> i64 {
+        if let Some(id) = self.store.database_id_by_name(name).await.unwrap() {
+            return id;
+        }
+        self.store
+            .insert_database(
+                uuid::Uuid::new_v4(),
+                &tessera_model::DatabaseValues {
+                    database_name: name.to_string(),
+                    sqlalchemy_uri: self.examples_uri(),
+                    expose_in_sqllab: true,
+                    configuration_method: "sqlalchemy_form".into(),
+                    ..Default::default()
+                },
+                None,
+                1,
+            )
+            .await
+            .unwrap()
     }
 
     /// A database and a physical dataset on it, created through the store (connectors
     /// and table introspection are not part of these tests).
     pub async fn dataset(&self, table: &str) -> i64 {
-        let db_name = format!("db for {table}");
-        let db = match self.store.database_id_by_name(&db_name).await.unwrap() {
-            Some(id) => id,
-            None => self
-                .store
-                .insert_database(
-                    uuid::Uuid::new_v4(),
-                    &tessera_model::DatabaseValues {
-                        database_name: db_name,
-                        sqlalchemy_uri: self.examples_uri(),
-                        expose_in_sqllab: true,
-                        configuration_method: "sqlalchemy_form".into(),
-                        ..Default::default()
-                    },
-                    None,
-                    1,
-                )
-                .await
-                .unwrap(),
-        };
+        let db = self.database(&format!("db for {table}")).await;
         self.store
             .insert_dataset(
                 uuid::Uuid::new_v4(),

@@ -1,14 +1,19 @@
 //! Reaching a stored database through its connector plugin, and Superset's error
 //! bodies for what can go wrong on the way.
 
+use std::sync::Arc;
+
 use arrow_schema::DataType;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use tessera_engine::EngineError;
+use tessera_engine::records::GenericType;
+use tessera_engine::{ConnectorSource, FileSource, Source};
 use tessera_model::database::PASSWORD_MASK;
 use tessera_model::{Database, DatasetColumn};
 use tessera_plugin_host::{
-    CancelHandle, ConnectTarget, ErrorKind, PluginError, Session, SqlDialect, TableInfo,
-    TableSchema,
+    CancelHandle, ColumnInfo, ConnectTarget, ErrorKind, PluginError, Session, SqlDialect,
+    TableInfo, TableKind, TableSchema,
 };
 
 use crate::error::ApiError;
@@ -55,14 +60,31 @@ pub fn engine_params(extra: &str) -> String {
 
 /// A session with one database, knowing its engine (for error bodies) and dialect.
 pub struct DatabaseSession {
-    session: Session,
+    reach: Reach,
     engine_name: String,
     pub dialect: SqlDialect,
 }
 
+/// How a database is reached: a connector plugin, or DataFusion's own file engine.
+enum Reach {
+    Plugin(Box<Session>),
+    Files(FileSource),
+}
+
+/// The one schema of a `datafusion:///dir` database.
+const FILES_SCHEMA: &str = "main";
+
 impl DatabaseSession {
-    /// Opens a session with `target` through the connector for its scheme.
+    /// Opens a session with `target` through the connector for its scheme, or over
+    /// the directory of a `datafusion:///dir` URI.
     pub async fn open(state: &AppState, target: &ConnectTarget) -> Result<Self, DatabaseError> {
+        if let Some(files) = FileSource::from_uri(&target.uri) {
+            return Ok(Self {
+                reach: Reach::Files(files),
+                engine_name: "DataFusion".into(),
+                dialect: SqlDialect::Generic,
+            });
+        }
         let connector = state
             .plugins
             .connector_for(&target.uri)
@@ -74,7 +96,7 @@ impl DatabaseSession {
             .await
             .map_err(|err| DatabaseError::with_engine(err, &engine_name))?;
         Ok(Self {
-            session,
+            reach: Reach::Plugin(Box::new(session)),
             engine_name,
             dialect: description.dialect,
         })
@@ -84,18 +106,54 @@ impl DatabaseSession {
         DatabaseError::with_engine(err, &self.engine_name)
     }
 
+    fn files_failed(&self, err: EngineError) -> DatabaseError {
+        let kind = match err {
+            EngineError::InvalidRequest(_) => ErrorKind::NotFound,
+            _ => ErrorKind::QueryFailed,
+        };
+        self.failed(PluginError::Connector {
+            kind,
+            message: err.to_string(),
+        })
+    }
+
     pub async fn test(&mut self) -> Result<(), DatabaseError> {
-        let outcome = self.session.test().await;
+        let outcome = match &mut self.reach {
+            Reach::Plugin(session) => session.test().await,
+            Reach::Files(files) => match files.table_names() {
+                Ok(_) => Ok(()),
+                Err(e) => return Err(self.files_failed(e)),
+            },
+        };
         outcome.map_err(|e| self.failed(e))
     }
 
     pub async fn list_schemas(&mut self) -> Result<Vec<String>, DatabaseError> {
-        let outcome = self.session.list_schemas().await;
+        let outcome = match &mut self.reach {
+            Reach::Plugin(session) => session.list_schemas().await,
+            Reach::Files(_) => Ok(vec![FILES_SCHEMA.to_owned()]),
+        };
         outcome.map_err(|e| self.failed(e))
     }
 
     pub async fn list_tables(&mut self, schema: &str) -> Result<Vec<TableInfo>, DatabaseError> {
-        let outcome = self.session.list_tables(schema).await;
+        let outcome = match &mut self.reach {
+            Reach::Plugin(session) => session.list_tables(schema).await,
+            Reach::Files(files) => {
+                let names = match files.table_names() {
+                    Ok(names) if schema == FILES_SCHEMA => names,
+                    Ok(_) => Vec::new(),
+                    Err(e) => return Err(self.files_failed(e)),
+                };
+                Ok(names
+                    .into_iter()
+                    .map(|name| TableInfo {
+                        name,
+                        kind: TableKind::Table,
+                    })
+                    .collect())
+            }
+        };
         outcome.map_err(|e| self.failed(e))
     }
 
@@ -104,7 +162,31 @@ impl DatabaseSession {
         schema: Option<&str>,
         table: &str,
     ) -> Result<TableSchema, DatabaseError> {
-        let outcome = self.session.table_schema(schema, table).await;
+        let outcome = match &mut self.reach {
+            Reach::Plugin(session) => session.table_schema(schema, table).await,
+            Reach::Files(files) => {
+                let arrow = match files.table_schema(table).await {
+                    Ok(arrow) => arrow,
+                    Err(e) => return Err(self.files_failed(e)),
+                };
+                let columns = arrow
+                    .fields()
+                    .iter()
+                    .map(|f| ColumnInfo {
+                        name: f.name().clone(),
+                        type_name: GenericType::sql_type_name(f.data_type()).to_owned(),
+                        nullable: f.is_nullable(),
+                        comment: None,
+                    })
+                    .collect();
+                Ok(TableSchema {
+                    columns,
+                    arrow,
+                    primary_key: Vec::new(),
+                    comment: None,
+                })
+            }
+        };
         outcome.map_err(|e| self.failed(e))
     }
 }
@@ -237,4 +319,21 @@ pub async fn table_columns(
             ..DatasetColumn::default()
         })
         .collect())
+}
+
+/// Where the engine reads a database from: DataFusion's own file engine for
+/// `datafusion:///dir`, otherwise the connector for its scheme.
+pub fn source_of(state: &AppState, database: &Database) -> Result<Source, DatabaseError> {
+    let uri = &database.values.sqlalchemy_uri;
+    if let Some(files) = FileSource::from_uri(uri) {
+        return Ok(Source::Files(Arc::new(files)));
+    }
+    let connector = state
+        .plugins
+        .connector_for(uri)
+        .map_err(DatabaseError::new)?;
+    Ok(Source::Connector(Arc::new(ConnectorSource::new(
+        Arc::clone(connector),
+        target_of(database),
+    ))))
 }

@@ -5,6 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tessera_auth::{CsrfError, TokenError};
+use tessera_engine::EngineError;
 use tessera_store::StoreError;
 
 #[derive(Debug)]
@@ -93,6 +94,14 @@ impl ApiError {
                 ),
             ],
             "SYNTAX_ERROR" => &[(1030, "Issue 1030 - The query has a syntax error.")],
+            "DML_NOT_ALLOWED_ERROR" => &[(
+                1022,
+                "Issue 1022 - Database does not allow data manipulation.",
+            )],
+            "RESULTS_BACKEND_ERROR" => &[(
+                1011,
+                "Issue 1011 - Superset encountered an unexpected error.",
+            )],
             "GENERIC_COMMAND_ERROR" => &[(
                 1010,
                 "Issue 1010 - Superset encountered an error while running a command.",
@@ -132,6 +141,26 @@ impl From<StoreError> for ApiError {
             other => ApiError::Internal(other.to_string()),
         }
     }
+}
+
+impl From<EngineError> for ApiError {
+    /// Chart data's shapes: what the request got wrong and what the database said are
+    /// `400 {"message"}` (golden 051); a cache that cannot be read is 422.
+    fn from(err: EngineError) -> Self {
+        match err {
+            EngineError::Cache(_) => ApiError::unprocessable(err.to_string()),
+            EngineError::Stopped => ApiError::bad_request(err.to_string()),
+            EngineError::Database { ref err, .. } if is_host_failure(err) => {
+                ApiError::Internal(err.to_string())
+            }
+            other => ApiError::bad_request(other.to_string()),
+        }
+    }
+}
+
+/// A plugin failure that is the server's fault, not the request's.
+fn is_host_failure(err: &tessera_plugin_host::PluginError) -> bool {
+    matches!(err, tessera_plugin_host::PluginError::Engine(_))
 }
 
 impl From<TokenError> for ApiError {

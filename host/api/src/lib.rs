@@ -31,10 +31,14 @@ pub fn app(state: AppState) -> Router {
     let routes = Routes::new(state.clone());
     let routes = resources::security::routes(routes);
     let routes = resources::chart::routes(routes);
+    let routes = resources::chart_data::routes(routes);
     let routes = resources::dashboard::routes(routes);
     let routes = resources::database::routes(routes);
     let routes = resources::database_introspection::routes(routes);
     let routes = resources::dataset::routes(routes);
+    let routes = resources::sqllab::routes(routes);
+    let routes = resources::query::routes(routes);
+    let routes = resources::saved_query::routes(routes);
     let (router, openapi) = routes.finish();
     let openapi = Arc::new(openapi);
     router

@@ -4,6 +4,7 @@ use crate::principal::IdentityCache;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 use tessera_auth::{CsrfSigner, SessionSigner, TokenService};
+use tessera_engine::Engine;
 use tessera_plugin_host::PluginHost;
 use tessera_store::Store;
 
@@ -18,6 +19,7 @@ pub struct Services {
     pub metrics: Option<PrometheusHandle>,
     pub identities: IdentityCache,
     pub plugins: Arc<PluginHost>,
+    pub engine: Arc<Engine>,
 }
 
 impl AppState {

@@ -1,6 +1,6 @@
 //! The built-in roles and what each may do, with Superset's meaning: Admin everything,
-//! Alpha all data but no database writes, Gamma only what it owns or is granted, Public
-//! nothing.
+//! Alpha all data but no database writes, Gamma only what it owns or is granted, sql_lab
+//! SQL Lab's query history and saved queries, Public nothing.
 
 /// `(role, [(permission, view-menu)])` for every built-in role.
 pub fn builtin_roles() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
@@ -16,31 +16,47 @@ pub fn builtin_roles() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)>
         ("all_database_access", "all_database_access"),
     ];
     let csrf = ("can_read", "SecurityRestApi");
+    // Query history and saved queries belong to SQL Lab: only Admin and sql_lab get
+    // them (Superset's `SQLLAB_ONLY_PERMISSIONS`).
+    let mut sql_lab = vec![
+        ("can_read", "Query"),
+        ("can_execute_sql_query", "SQLLab"),
+        ("can_get_results", "SQLLab"),
+        ("can_export_csv", "SQLLab"),
+    ];
+    sql_lab.extend(crud("SavedQuery"));
+    // Downloading chart data as CSV or XLSX.
+    let csv = ("can_csv", "Superset");
 
-    let mut admin = vec![csrf];
+    let mut admin = vec![csrf, csv];
     for view in ["Chart", "Dashboard", "Dataset", "Database"] {
         admin.extend(crud(view));
     }
     admin.push(("can_upload", "Database"));
+    admin.extend(sql_lab.clone());
     admin.push(("all_query_access", "all_query_access"));
     admin.extend(all_data.clone());
 
-    let mut alpha = vec![csrf];
+    let mut alpha = vec![csrf, csv];
     for view in ["Chart", "Dashboard", "Dataset"] {
         alpha.extend(crud(view));
     }
     alpha.extend([("can_read", "Database"), ("can_upload", "Database")]);
     alpha.extend(all_data);
 
-    let mut gamma = vec![csrf];
+    let mut gamma = vec![csrf, csv];
     gamma.extend(crud("Chart"));
     gamma.extend(crud("Dashboard"));
     gamma.extend([("can_read", "Dataset"), ("can_read", "Database")]);
+
+    let mut sql_lab_role = vec![csrf, ("can_read", "Database")];
+    sql_lab_role.extend(sql_lab);
 
     vec![
         ("Admin", admin),
         ("Public", vec![]),
         ("Alpha", alpha),
         ("Gamma", gamma),
+        ("sql_lab", sql_lab_role),
     ]
 }

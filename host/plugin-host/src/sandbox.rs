@@ -81,11 +81,12 @@ impl CancelHandle {
         self.0.send_replace(true);
     }
 
-    fn is_cancelled(&self) -> bool {
+    pub fn is_cancelled(&self) -> bool {
         *self.0.borrow()
     }
 
-    async fn cancelled(&self) {
+    /// Resolves once [`CancelHandle::cancel`] has been called.
+    pub async fn cancelled(&self) {
         let mut changes = self.0.subscribe();
         // `wait_for` only fails when the sender is gone, and we hold it.
         let _ = changes.wait_for(|cancelled| *cancelled).await;

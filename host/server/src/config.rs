@@ -6,6 +6,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tessera_engine::{EngineConfig, RowLimits};
 use tessera_plugin_host::{Limits, PluginConfig};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -39,6 +40,16 @@ pub struct Config {
     pub plugin_memory_mb: usize,
     /// `TESSERA_PLUGIN_TIMEOUT`: seconds one plugin session may run.
     pub plugin_timeout: u64,
+    /// `TESSERA_CACHE_REDIS_URL`: keep query results in this Redis (shared by every
+    /// process) instead of in process.
+    pub cache_redis_url: Option<String>,
+    /// `TESSERA_CACHE_DEFAULT_TIMEOUT`: seconds a result stays cached when neither the
+    /// chart, the dataset nor the database says (Superset's `CACHE_DEFAULT_TIMEOUT`).
+    pub cache_default_timeout: u64,
+    /// `TESSERA_ROW_LIMIT`: rows a chart query returns when it gives no limit.
+    pub row_limit: u64,
+    /// `TESSERA_SQL_MAX_ROW`: the most rows any query may ask for.
+    pub sql_max_row: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -63,6 +74,10 @@ impl Default for Config {
             plugin_cache_dir: None,
             plugin_memory_mb: 512,
             plugin_timeout: 300,
+            cache_redis_url: None,
+            cache_default_timeout: 86_400,
+            row_limit: 50_000,
+            sql_max_row: 100_000,
         }
     }
 }
@@ -134,7 +149,38 @@ impl Config {
                 .parse()
                 .context("TESSERA_PLUGIN_TIMEOUT must be seconds")?;
         }
+        if let Some(v) = var("TESSERA_CACHE_REDIS_URL") {
+            self.cache_redis_url = Some(v).filter(|v| !v.is_empty());
+        }
+        for (name, field) in [
+            (
+                "TESSERA_CACHE_DEFAULT_TIMEOUT",
+                &mut self.cache_default_timeout,
+            ),
+            ("TESSERA_ROW_LIMIT", &mut self.row_limit),
+            ("TESSERA_SQL_MAX_ROW", &mut self.sql_max_row),
+        ] {
+            if let Some(v) = var(name) {
+                *field = v
+                    .parse()
+                    .with_context(|| format!("{name} must be a number"))?;
+            }
+        }
         Ok(())
+    }
+
+    /// How queries are limited and their results cached.
+    pub fn engine(&self) -> EngineConfig {
+        EngineConfig {
+            limits: RowLimits {
+                default: self.row_limit.min(self.sql_max_row),
+                samples: 1_000.min(self.sql_max_row),
+                max: self.sql_max_row,
+            },
+            redis_url: self.cache_redis_url.clone(),
+            default_cache_timeout: Duration::from_secs(self.cache_default_timeout),
+            ..EngineConfig::default()
+        }
     }
 
     /// How plugins are found, cached and limited.

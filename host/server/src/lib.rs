@@ -2,6 +2,7 @@
 //! `main.rs` and the black-box tests both start Tessera through [`Server`].
 
 pub mod config;
+pub mod examples;
 
 pub use config::{Config, LogFormat};
 
@@ -13,6 +14,7 @@ use tessera_api::{AppState, Services};
 use tessera_auth::{
     CsrfSigner, SessionSigner, TokenService, builtin_roles, generate_password, hash_password,
 };
+use tessera_engine::Engine;
 use tessera_plugin_host::PluginHost;
 use tessera_store::{NewUser, Store};
 use tokio::net::TcpListener;
@@ -103,6 +105,7 @@ impl Server {
             metrics: metrics_handle(),
             identities: Default::default(),
             plugins: Arc::new(plugins),
+            engine: Arc::new(Engine::new(config.engine()).await?),
         });
         // Superset clients use both `/chart/` and `/chart`; serve both by trimming.
         let app = NormalizePathLayer::trim_trailing_slash().layer(tessera_api::app(state));

@@ -345,7 +345,11 @@ pub fn form_data(c: &Chart) -> Value {
 }
 
 /// Resolves `{id_or_uuid}` to a chart the caller may see.
-async fn visible_chart(state: &AppState, caller: &Principal, id_or_uuid: &str) -> ApiResult<Chart> {
+pub(super) async fn visible_chart(
+    state: &AppState,
+    caller: &Principal,
+    id_or_uuid: &str,
+) -> ApiResult<Chart> {
     let id = match id_or_uuid.parse::<i64>() {
         Ok(id) => id,
         Err(_) => {

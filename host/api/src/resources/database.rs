@@ -84,7 +84,7 @@ const CONFIGURATION_METHODS: &[&str] = &["sqlalchemy_form", "dynamic_form"];
 const SQLALCHEMY_FORM: &str = "sqlalchemy_form";
 
 /// The dialects Tessera can hold a connection for.
-const BACKENDS: &[&str] = &["postgresql", "mysql", "mariadb", "sqlite"];
+const BACKENDS: &[&str] = &["postgresql", "mysql", "mariadb", "sqlite", "datafusion"];
 
 const CONNECTION_FAILED: &str = "Connection failed, please check your connection settings";
 const DUPLICATE_NAME: &str = "A database with the same name already exists.";

@@ -1,11 +1,15 @@
 //! One module per Superset resource, each a set of small handlers over the store.
 
 pub mod chart;
+pub mod chart_data;
 pub mod dashboard;
 pub mod database;
 pub mod database_introspection;
 pub mod dataset;
+pub mod query;
+pub mod saved_query;
 pub mod security;
+pub mod sqllab;
 
 use crate::error::{ApiError, ApiResult};
 use crate::principal::Principal;

@@ -361,8 +361,14 @@ fn authentication_and_connection_errors() {
     // The password user is made here, so the test needs nothing set up by hand.
     let admin = root();
     for host in ["127.0.0.1", "localhost", "%"] {
-        run(&admin, &format!("CREATE USER IF NOT EXISTS 'tessera_pw'@'{host}' IDENTIFIED BY 'S3cret!pw'"));
-        run(&admin, &format!("GRANT SELECT ON test.* TO 'tessera_pw'@'{host}'"));
+        run(
+            &admin,
+            &format!("CREATE USER IF NOT EXISTS 'tessera_pw'@'{host}' IDENTIFIED BY 'S3cret!pw'"),
+        );
+        run(
+            &admin,
+            &format!("GRANT SELECT ON test.* TO 'tessera_pw'@'{host}'"),
+        );
     }
     let conn =
         open("mysql://tessera_pw:S3cret%21pw@127.0.0.1:3306/test", false).expect("password login");

@@ -1172,7 +1172,7 @@ async fn related(
     Path(column): Path<String>,
 ) -> ApiResult<Json> {
     match column.as_str() {
-        "database" => related_databases(&state, &caller, &q).await,
+        "database" => related_databases(&state, &caller, &q, FilterOp::Contains).await,
         user_column => {
             let users = ["owners", "created_by", "changed_by"];
             crate::listing::related_users(&state, &q, user_column, &users).await
@@ -1180,8 +1180,15 @@ async fn related(
     }
 }
 
-/// The databases the caller may see, by name, as `{value, text, extra}`.
-async fn related_databases(state: &AppState, caller: &Principal, q: &Q) -> ApiResult<Json> {
+/// The databases the caller may see whose name matches the `filter` by `op` (datasets
+/// match a substring, SQL Lab's resources a prefix, as Superset does), as
+/// `{value, text, extra}`.
+pub(super) async fn related_databases(
+    state: &AppState,
+    caller: &Principal,
+    q: &Q,
+    op: FilterOp,
+) -> ApiResult<Json> {
     let (filter, page) = related_args(q)?;
     let mut filters = vec![];
     if !filter.is_empty() {
@@ -1190,7 +1197,7 @@ async fn related_databases(state: &AppState, caller: &Principal, q: &Q) -> ApiRe
             .ok_or_else(|| ApiError::Internal("databases have no name column".into()))?;
         filters.push(Filter {
             column,
-            op: FilterOp::Contains,
+            op,
             value: FilterValue::Text(filter),
         });
     }

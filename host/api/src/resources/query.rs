@@ -15,10 +15,7 @@ use serde_json::{Map, Value, json};
 use tessera_model::query::{sql_tables, user_label};
 use tessera_model::{Query, Timestamp};
 use tessera_store::list::Restriction;
-use tessera_store::{
-    DATABASES, DistinctColumn, Filter, FilterOp, FilterValue, ListQuery, Order, QUERIES,
-    QUERY_DISTINCT, Resource, Visibility,
-};
+use tessera_store::{DistinctColumn, FilterOp, QUERIES, QUERY_DISTINCT, Resource, Visibility};
 
 const VIEW: &str = "Query";
 
@@ -386,47 +383,6 @@ async fn distinct(
     distinct_response(&state, &caller, &q, &QUERIES, QUERY_DISTINCT, &column).await
 }
 
-/// `related/database`: the databases the caller may see whose name starts with the
-/// `filter`, as `{value, text, extra}`.
-pub(super) async fn related_databases(
-    state: &AppState,
-    caller: &Principal,
-    q: &Q,
-) -> ApiResult<Json> {
-    let (filter, page) = related_args(q)?;
-    let mut filters = vec![];
-    if !filter.is_empty() {
-        let column = DATABASES
-            .search_column("database_name")
-            .ok_or_else(|| ApiError::Internal("databases have no name column".into()))?;
-        filters.push(Filter {
-            column,
-            op: FilterOp::StartsWith,
-            value: FilterValue::Text(filter),
-        });
-    }
-    let order = DATABASES.order_column("database_name").map(|column| Order {
-        column,
-        descending: false,
-    });
-    let query = ListQuery {
-        viewer: caller.id(),
-        visibility: caller.visibility(),
-        filters,
-        order,
-        page,
-    };
-    let (count, ids) = state.store.list_ids(&DATABASES, &query).await?;
-    let result: Vec<Value> = state
-        .store
-        .databases(&ids)
-        .await?
-        .iter()
-        .map(|d| json!({"extra": {}, "text": d.values.database_name, "value": d.id}))
-        .collect();
-    ok(json!({"count": count, "result": result}))
-}
-
 async fn related(
     State(state): State<AppState>,
     caller: Caller,
@@ -434,7 +390,9 @@ async fn related(
     Path(column): Path<String>,
 ) -> ApiResult<Json> {
     match column.as_str() {
-        "database" => related_databases(&state, &caller, &q).await,
+        "database" => {
+            super::dataset::related_databases(&state, &caller, &q, FilterOp::StartsWith).await
+        }
         other => crate::listing::related_users(&state, &q, other, &["user"]).await,
     }
 }

@@ -3,8 +3,7 @@
 //! schema errors are 422 and a write echoes every editable column.
 
 use super::query::{
-    distinct_response, own_rows_unless_all_queries, parse_pk, related_databases, show_response,
-    sql_tables_json,
+    distinct_response, own_rows_unless_all_queries, parse_pk, show_response, sql_tables_json,
 };
 use super::{dedup, user_brief};
 use crate::body::{BodyExt, Field, FieldType, JsonBody, validate};
@@ -19,7 +18,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 use tessera_model::query::json_object;
 use tessera_model::{SavedQuery, SavedQueryValues, Timestamp};
-use tessera_store::{DATABASES, SAVED_QUERIES, SAVED_QUERY_DISTINCT};
+use tessera_store::{DATABASES, FilterOp, SAVED_QUERIES, SAVED_QUERY_DISTINCT};
 use uuid::Uuid;
 
 const VIEW: &str = "SavedQuery";
@@ -397,7 +396,9 @@ async fn related(
     Path(column): Path<String>,
 ) -> ApiResult<Json> {
     match column.as_str() {
-        "database" => related_databases(&state, &caller, &q).await,
+        "database" => {
+            super::dataset::related_databases(&state, &caller, &q, FilterOp::StartsWith).await
+        }
         other => {
             crate::listing::related_users(&state, &q, other, &["changed_by", "created_by"]).await
         }

@@ -27,7 +27,9 @@ TOKEN=$(curl -sf -XPOST "$BASE/api/v1/security/login" -H 'Content-Type: applicat
 AUTH="Authorization: Bearer $TOKEN"
 post() { curl -sf -XPOST "$BASE$1" -H "$AUTH" -H 'Content-Type: application/json' -d "$2"; }
 
-DB=$(post /api/v1/database/ '{"database_name":"bench","sqlalchemy_uri":"sqlite:////tmp/bench.db"}' | json "['id']")
+# A database must connect to be created, and a dataset's table must exist.
+python3 -c "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('CREATE TABLE sales (order_date DATE, region TEXT, product TEXT, quantity INTEGER, price REAL)')" "$DATA/bench.db"
+DB=$(post /api/v1/database/ "{\"database_name\":\"bench\",\"sqlalchemy_uri\":\"sqlite://$DATA/bench.db\"}" | json "['id']")
 DS=$(post /api/v1/dataset/ "{\"database\":$DB,\"schema\":\"main\",\"table_name\":\"sales\"}" | json "['id']")
 for i in $(seq 200); do
     post /api/v1/chart/ "{\"slice_name\":\"bench chart $i\",\"viz_type\":\"table\",\"datasource_id\":$DS,\"datasource_type\":\"table\",\"params\":\"{\\\"groupby\\\":[\\\"region\\\"]}\",\"owners\":[1]}" >/dev/null

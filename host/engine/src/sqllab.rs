@@ -9,6 +9,7 @@ use datafusion::catalog::TableProvider;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 use futures::TryStreamExt;
+use tessera_model::query::LimitingFactor;
 use tessera_plugin_host::{CancelHandle, SqlDialect};
 
 use crate::dialect::SourceDialect;
@@ -24,26 +25,6 @@ pub struct SqlLabQuery<'a> {
     pub limit: u64,
     pub allow_dml: bool,
     pub cancel: CancelHandle,
-}
-
-/// Why the rows stopped where they did (Superset's `LimitingFactor`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LimitingFactor {
-    NotLimited,
-    /// The query's own LIMIT.
-    Query,
-    /// The limit the client asked for.
-    Dropdown,
-}
-
-impl LimitingFactor {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LimitingFactor::NotLimited => "NOT_LIMITED",
-            LimitingFactor::Query => "QUERY",
-            LimitingFactor::Dropdown => "DROPDOWN",
-        }
-    }
 }
 
 pub struct SqlLabResult {

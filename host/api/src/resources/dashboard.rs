@@ -392,29 +392,6 @@ async fn datasets(
     ok(json!({ "result": result }))
 }
 
-/// Superset's time grains as the dashboard datasets payload lists them.
-const TIME_GRAINS: &[(&str, &str)] = &[
-    ("PT1S", "Second"),
-    ("PT5S", "5 second"),
-    ("PT30S", "30 second"),
-    ("PT1M", "Minute"),
-    ("PT5M", "5 minute"),
-    ("PT10M", "10 minute"),
-    ("PT15M", "15 minute"),
-    ("PT30M", "30 minute"),
-    ("PT1H", "Hour"),
-    ("PT6H", "6 hour"),
-    ("P1D", "Day"),
-    ("P1W", "Week"),
-    ("P1M", "Month"),
-    ("P3M", "Quarter"),
-    ("P1Y", "Year"),
-    ("P1W/1970-01-03T00:00:00Z", "Week ending Saturday"),
-    ("P1W/1970-01-04T00:00:00Z", "Week ending Sunday"),
-    ("1969-12-28T00:00:00Z/P1W", "Week starting Sunday"),
-    ("1969-12-29T00:00:00Z/P1W", "Week starting Monday"),
-];
-
 /// One dataset of `GET /dashboard/{id_or_slug}/datasets` (`DashboardDatasetSchema`).
 fn dataset_json(ds: &Dataset) -> Value {
     let v = &ds.values;
@@ -556,7 +533,7 @@ fn dataset_json(ds: &Dataset) -> Value {
         "sql": v.sql,
         "table_name": v.table_name,
         "template_params": v.template_params,
-        "time_grain_sqla": TIME_GRAINS.iter().map(|(k, l)| json!([k, l])).collect::<Vec<_>>(),
+        "time_grain_sqla": tessera_engine::grain::GRAINS.iter().map(|(k, l)| json!([k, l])).collect::<Vec<_>>(),
         "type": "table",
         "uid": format!("{}__table", ds.id),
         "verbose_map": verbose_map,

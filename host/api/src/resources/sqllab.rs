@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use tessera_engine::arrow::datatypes::SchemaRef;
 use tessera_engine::arrow::record_batch::RecordBatch;
 use tessera_engine::records::{Datetimes, GenericType, to_records_with};
-use tessera_engine::sqllab::{SqlLabQuery, SqlLabResult};
+use tessera_engine::sqllab::SqlLabQuery;
 use tessera_engine::{EngineError, QueryResult, ResultMeta};
 use tessera_model::query::{LimitingFactor, NewQuery, Query, QueryStatus, QueryUpdate};
 use tessera_model::{Database, Timestamp};
@@ -292,12 +292,11 @@ impl Job {
                     executed_sql: Some(result.executed_sql.clone()),
                     rows: Some(rows as i64),
                     progress: Some(100),
-                    limiting_factor: Some(limiting_factor(&result)),
+                    limiting_factor: Some(result.limiting_factor),
                     results_key: stored.then(|| key.clone()),
                     ..Default::default()
                 };
-                state.store.update_query(query.id, &update).await?;
-                let query = state.store.query(query.id).await?;
+                let query = state.store.update_query(query.id, &update).await?;
                 Ok(crate::response::json(&payload(
                     &query,
                     &result.schema,
@@ -333,14 +332,6 @@ impl Job {
                 Err(error)
             }
         }
-    }
-}
-
-fn limiting_factor(result: &SqlLabResult) -> LimitingFactor {
-    match result.limiting_factor {
-        tessera_engine::sqllab::LimitingFactor::NotLimited => LimitingFactor::NotLimited,
-        tessera_engine::sqllab::LimitingFactor::Query => LimitingFactor::Query,
-        tessera_engine::sqllab::LimitingFactor::Dropdown => LimitingFactor::Dropdown,
     }
 }
 

@@ -171,9 +171,53 @@ impl FileSource {
                 "Table {table} does not exist"
             )));
         }
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| EngineError::Execution(format!("{}: {e}", path.display())))?;
+        let version = (meta.modified().ok(), meta.len());
+        if let Some(provider) = PARQUET_TABLES.get(&path, version) {
+            return Ok(provider);
+        }
         let url = ListingTableUrl::parse(path.to_string_lossy())?;
         let config = ListingTableConfig::new(url).infer(&ctx.state()).await?;
-        Ok(Arc::new(ListingTable::try_new(config)?))
+        let provider: Arc<dyn TableProvider> = Arc::new(ListingTable::try_new(config)?);
+        PARQUET_TABLES.put(path, version, Arc::clone(&provider));
+        Ok(provider)
+    }
+}
+
+/// Parquet tables already opened, by path. Opening one reads its footer to infer the
+/// schema, and the table keeps the statistics it gathers, so reusing it saves both on
+/// every query. Files are replaced rather than edited, so modification time and length
+/// tell a new version apart.
+static PARQUET_TABLES: ParquetTables = ParquetTables(Mutex::new(Vec::new()));
+
+type FileVersion = (Option<std::time::SystemTime>, u64);
+
+struct OpenedTable {
+    path: PathBuf,
+    version: FileVersion,
+    provider: Arc<dyn TableProvider>,
+}
+
+struct ParquetTables(Mutex<Vec<OpenedTable>>);
+
+impl ParquetTables {
+    fn get(&self, path: &Path, version: FileVersion) -> Option<Arc<dyn TableProvider>> {
+        let tables = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        tables
+            .iter()
+            .find(|t| t.path == path && t.version == version)
+            .map(|t| Arc::clone(&t.provider))
+    }
+
+    fn put(&self, path: PathBuf, version: FileVersion, provider: Arc<dyn TableProvider>) {
+        let mut tables = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        tables.retain(|t| t.path != path);
+        tables.push(OpenedTable {
+            path,
+            version,
+            provider,
+        });
     }
 }
 

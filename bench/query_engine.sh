@@ -5,7 +5,7 @@
 #     connector-pg / connector-sqlite, the whole query pushed down);
 #   SQL Lab, the same group-by, on each source;
 #   DataFusion alone against DuckDB on the same Parquet file.
-# Needs curl, python3, wrk (`apt-get install wrk`) and, for the last line, `pip install duckdb`.
+# Needs curl, psql, python3 with duckdb (`pip install duckdb`) and wrk (`apt-get install wrk`).
 # Usage: bash bench/query_engine.sh [seconds per run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,14 +17,14 @@ PG="${TESSERA_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}"
 WORK="$(mktemp -d)"
 trap 'kill "$PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-cargo build --release --bin tessera --bin tessera-example-data
+# The same build as scripts/serve.sh, so the two share one binary.
+cargo build --release --bin tessera
 BIN="$CARGO_TARGET_DIR/release"
-"$BIN/tessera-example-data" sqlite "$WORK/sales.db"
-"$BIN/tessera-example-data" postgres "$PG"
 
 export TESSERA_DATA_DIR="$WORK/data" TESSERA_LISTEN="127.0.0.1:$PORT" TESSERA_ADMIN_PASSWORD=bench \
     TESSERA_ACCESS_TOKEN_TTL=7200 RUST_LOG=warn
 "$BIN/tessera" load-examples >"$WORK/load.log" 2>&1
+python3 bench/copy_sales.py "$WORK/data/examples/sales.parquet" "$WORK/sales.db" "$PG"
 "$BIN/tessera" serve >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 300); do curl -sf "$BASE/health" >/dev/null && break; sleep 0.1; done
@@ -73,8 +73,4 @@ done
 
 echo "== DataFusion alone vs DuckDB on the same Parquet file"
 cargo bench -p tessera-engine --bench parquet_group_by -- "$WORK/data/examples/sales.parquet" 20
-if python3 -c "import duckdb" 2>/dev/null; then
-    python3 bench/duckdb_group_by.py "$WORK/data/examples/sales.parquet" 20
-else
-    echo "(pip install duckdb to compare with DuckDB)"
-fi
+python3 bench/duckdb_group_by.py "$WORK/data/examples/sales.parquet" 20

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -166,60 +166,34 @@ impl FileSource {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         let path = self.dir.join(format!("{table}.parquet"));
-        if !valid || !path.is_file() {
+        let meta = std::fs::metadata(&path)
+            .ok()
+            .filter(|m| valid && m.is_file());
+        let Some(meta) = meta else {
             return Err(EngineError::InvalidRequest(format!(
                 "Table {table} does not exist"
             )));
-        }
-        let meta = std::fs::metadata(&path)
-            .map_err(|e| EngineError::Execution(format!("{}: {e}", path.display())))?;
-        let version = (meta.modified().ok(), meta.len());
-        if let Some(provider) = PARQUET_TABLES.get(&path, version) {
+        };
+        let version = (path, meta.modified().ok(), meta.len());
+        if let Some(provider) = PARQUET_TABLES.get(&version).await {
             return Ok(provider);
         }
-        let url = ListingTableUrl::parse(path.to_string_lossy())?;
+        let url = ListingTableUrl::parse(version.0.to_string_lossy())?;
         let config = ListingTableConfig::new(url).infer(&ctx.state()).await?;
         let provider: Arc<dyn TableProvider> = Arc::new(ListingTable::try_new(config)?);
-        PARQUET_TABLES.put(path, version, Arc::clone(&provider));
+        PARQUET_TABLES.insert(version, Arc::clone(&provider)).await;
         Ok(provider)
     }
 }
 
-/// Parquet tables already opened, by path. Opening one reads its footer to infer the
-/// schema, and the table keeps the statistics it gathers, so reusing it saves both on
-/// every query. Files are replaced rather than edited, so modification time and length
-/// tell a new version apart.
-static PARQUET_TABLES: ParquetTables = ParquetTables(Mutex::new(Vec::new()));
+/// Parquet tables already opened, by file version. Opening one reads its footer to infer
+/// the schema, and the table keeps the statistics it gathers, so reusing it saves both on
+/// every query. Files are replaced rather than edited, so path, modification time and
+/// length tell a version apart; a replaced file's old entry ages out of the cache.
+static PARQUET_TABLES: LazyLock<moka::future::Cache<FileVersion, Arc<dyn TableProvider>>> =
+    LazyLock::new(|| moka::future::Cache::new(64));
 
-type FileVersion = (Option<std::time::SystemTime>, u64);
-
-struct OpenedTable {
-    path: PathBuf,
-    version: FileVersion,
-    provider: Arc<dyn TableProvider>,
-}
-
-struct ParquetTables(Mutex<Vec<OpenedTable>>);
-
-impl ParquetTables {
-    fn get(&self, path: &Path, version: FileVersion) -> Option<Arc<dyn TableProvider>> {
-        let tables = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        tables
-            .iter()
-            .find(|t| t.path == path && t.version == version)
-            .map(|t| Arc::clone(&t.provider))
-    }
-
-    fn put(&self, path: PathBuf, version: FileVersion, provider: Arc<dyn TableProvider>) {
-        let mut tables = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        tables.retain(|t| t.path != path);
-        tables.push(OpenedTable {
-            path,
-            version,
-            provider,
-        });
-    }
-}
+type FileVersion = (PathBuf, Option<std::time::SystemTime>, u64);
 
 /// What a dataset selects from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

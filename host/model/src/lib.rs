@@ -4,6 +4,7 @@ pub mod chart;
 pub mod dashboard;
 pub mod database;
 pub mod dataset;
+pub mod embedded;
 pub mod query;
 pub mod saved_query;
 pub mod time;
@@ -13,6 +14,10 @@ pub use chart::{Chart, ChartValues};
 pub use dashboard::{Dashboard, DashboardValues};
 pub use database::{Database, DatabaseValues};
 pub use dataset::{Dataset, DatasetColumn, DatasetMetric, DatasetValues};
+pub use embedded::{
+    EmbeddedDashboard, RlsClause, RlsFilter, RlsFilterType, RlsFilterValues, RlsTable,
+    rls_predicate,
+};
 pub use query::{LimitingFactor, NewQuery, Query, QueryStatus, QueryUpdate};
 pub use saved_query::{SavedQuery, SavedQueryValues};
 pub use time::Timestamp;

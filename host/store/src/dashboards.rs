@@ -59,12 +59,18 @@ pub static DASHBOARDS: Resource = Resource {
     restrict: restrict_dashboards,
 };
 
-/// A restricted viewer sees the dashboards they own, and the published dashboards
-/// holding at least one chart on a dataset (or a database's dataset) they may read.
+/// A restricted viewer sees the dashboards they own or were opened to, and the
+/// published dashboards holding at least one chart on a dataset (or a database's
+/// dataset) they may read.
 fn restrict_dashboards(sql: &mut Sql, r: &Restriction) {
     sql.push("EXISTS (SELECT 1 FROM dashboard_user o WHERE o.dashboard_id = t.id AND o.user_id = ")
         .bind(r.user_id)
         .push(")");
+    if !r.dashboard_ids.is_empty() {
+        sql.push(" OR t.id IN (")
+            .bind_list(r.dashboard_ids.clone())
+            .push(")");
+    }
     if r.dataset_ids.is_empty() && r.database_ids.is_empty() {
         return;
     }

@@ -168,6 +168,11 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
+    /// Which of `ids` name existing datasets.
+    pub async fn existing_dataset_ids(&self, ids: &[i64]) -> Result<Vec<i64>> {
+        self.existing_ids("tables", ids).await
+    }
+
     pub async fn dataset_exists(&self, id: i64) -> Result<bool> {
         Ok(!self.existing_ids("tables", &[id]).await?.is_empty())
     }

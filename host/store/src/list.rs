@@ -232,6 +232,8 @@ pub struct Restriction {
     pub user_id: i64,
     pub dataset_ids: Vec<i64>,
     pub database_ids: Vec<i64>,
+    /// Dashboards opened to the viewer directly (a guest token's dashboards).
+    pub dashboard_ids: Vec<i64>,
 }
 
 #[derive(Debug, Clone)]

@@ -192,14 +192,36 @@ impl Store {
 
     /// Every permission-view granted to the user through their roles, grouped by role.
     pub async fn user_permissions(&self, user_id: i64) -> Result<Vec<(String, PermissionView)>> {
-        let mut q = Sql::new(
-            "SELECT r.name, pv.permission, pv.view_menu FROM ab_user_role ur \
-             JOIN ab_role r ON r.id = ur.role_id \
+        let mut q = grants_query(
+            "FROM ab_user_role ur JOIN ab_role r ON r.id = ur.role_id \
              JOIN ab_permission_view_role pvr ON pvr.role_id = r.id \
-             JOIN ab_permission_view pv ON pv.id = pvr.permission_view_id \
-             WHERE ur.user_id = ",
+             JOIN ab_permission_view pv ON pv.id = pvr.permission_view_id WHERE ur.user_id = ",
         );
         q.bind(user_id).push(" ORDER BY r.id, pv.id");
+        self.grants(q).await
+    }
+
+    /// Every permission-view of the role named `role` (the role guests act as).
+    pub async fn role_permissions(&self, role: &str) -> Result<Vec<(String, PermissionView)>> {
+        let mut q = grants_query(
+            "FROM ab_role r JOIN ab_permission_view_role pvr ON pvr.role_id = r.id \
+             JOIN ab_permission_view pv ON pv.id = pvr.permission_view_id WHERE r.name = ",
+        );
+        q.bind(role.to_owned()).push(" ORDER BY pv.id");
+        self.grants(q).await
+    }
+
+    /// The role's id, when it exists.
+    pub async fn role_id(&self, role: &str) -> Result<Option<i64>> {
+        let mut q = Sql::new("SELECT id FROM ab_role WHERE name = ");
+        q.bind(role.to_owned());
+        q.fetch_optional(&self.pool)
+            .await?
+            .map(|row| get(&row, 0))
+            .transpose()
+    }
+
+    async fn grants(&self, q: Sql) -> Result<Vec<(String, PermissionView)>> {
         q.fetch_all(&self.pool)
             .await?
             .iter()
@@ -323,3 +345,10 @@ impl Store {
 }
 
 use crate::list::Page;
+
+/// `(role name, permission, view-menu)` rows `from` the given joins.
+fn grants_query(from: &str) -> Sql {
+    Sql::new(&format!(
+        "SELECT r.name, pv.permission, pv.view_menu {from}"
+    ))
+}

@@ -17,11 +17,11 @@ use serde_json::{Map, Value};
 use crate::keys::{hmac_sha256, verify_hmac};
 
 /// PyJWT serialises the header with sorted keys, so this is byte-for-byte what it emits.
-const HEADER_JSON: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+pub(crate) const HEADER_JSON: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
 /// PyJWT re-pads segments before decoding and ignores stray low bits, so accept both
 /// padded and unpadded input and non-canonical final symbols.
-const LENIENT_B64: GeneralPurpose = GeneralPurpose::new(
+pub(crate) const LENIENT_B64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::URL_SAFE,
     GeneralPurposeConfig::new()
         .with_encode_padding(false)
@@ -260,18 +260,7 @@ impl TokenService {
             exp: now.saturating_add(ttl),
         };
         let payload = serde_json::to_vec(&claims).expect("claims always serialise");
-        self.sign(HEADER_JSON.as_bytes(), &payload)
-    }
-
-    /// `b64(header).b64(payload).b64(HMAC-SHA256(key, first two segments))`.
-    fn sign(&self, header: &[u8], payload: &[u8]) -> String {
-        let mut token = URL_SAFE_NO_PAD.encode(header);
-        token.push('.');
-        token.push_str(&URL_SAFE_NO_PAD.encode(payload));
-        let signature = hmac_sha256(&self.key, token.as_bytes());
-        token.push('.');
-        token.push_str(&URL_SAFE_NO_PAD.encode(signature));
-        token
+        sign(&self.key, HEADER_JSON.as_bytes(), &payload)
     }
 
     /// Verifies signature, `iat`/`nbf`/`exp` (no leeway), `sub`/`jti` types and the
@@ -391,6 +380,17 @@ impl TokenService {
     }
 }
 
+/// `b64(header).b64(payload).b64(HMAC-SHA256(key, first two segments))`.
+pub(crate) fn sign(key: &[u8], header: &[u8], payload: &[u8]) -> String {
+    let mut token = URL_SAFE_NO_PAD.encode(header);
+    token.push('.');
+    token.push_str(&URL_SAFE_NO_PAD.encode(payload));
+    let signature = hmac_sha256(key, token.as_bytes());
+    token.push('.');
+    token.push_str(&URL_SAFE_NO_PAD.encode(signature));
+    token
+}
+
 /// Parses a JSON object, describing the failure like PyJWT's `... string: <reason>`.
 fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
     match serde_json::from_slice::<Value>(bytes) {
@@ -439,7 +439,11 @@ mod tests {
 
     /// Signs an arbitrary payload with the standard header.
     fn sign_value(svc: &TokenService, payload: &Value) -> String {
-        svc.sign(HEADER_JSON.as_bytes(), payload.to_string().as_bytes())
+        super::sign(
+            &svc.key,
+            HEADER_JSON.as_bytes(),
+            payload.to_string().as_bytes(),
+        )
     }
 
     fn now() -> i64 {
@@ -692,12 +696,16 @@ mod tests {
             }
         }
         // Even an HS256-valid MAC under a forged alg header is refused.
-        let forged = svc.sign(br#"{"alg":"none","typ":"JWT"}"#, br#"{"sub":"1"}"#);
+        let forged = super::sign(
+            &svc.key,
+            br#"{"alg":"none","typ":"JWT"}"#,
+            br#"{"sub":"1"}"#,
+        );
         assert_eq!(
             svc.verify(&forged, TokenType::Access),
             Err(TokenError::AlgorithmNotAllowed)
         );
-        let no_alg = svc.sign(br#"{"typ":"JWT"}"#, br#"{"sub":"1"}"#);
+        let no_alg = super::sign(&svc.key, br#"{"typ":"JWT"}"#, br#"{"sub":"1"}"#);
         assert_eq!(
             err(&svc, &no_alg, TokenType::Access),
             (422, "Algorithm not specified".into())

@@ -6,6 +6,7 @@
 //! about requests.
 
 pub mod csrf;
+pub mod guest;
 pub mod jwt;
 mod keys;
 pub mod password;
@@ -13,6 +14,10 @@ pub mod roles;
 pub mod session;
 
 pub use csrf::{CSRF_TIME_LIMIT, CsrfError, CsrfSigner};
+pub use guest::{
+    DEFAULT_GUEST_TOKEN_TTL, GuestClaims, GuestResource, GuestRlsRule, GuestTokenError,
+    GuestTokenService, GuestUser,
+};
 pub use jwt::{
     Claims, DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, TokenError, TokenService, TokenType,
     bearer_token,

@@ -33,6 +33,14 @@ pub fn builtin_roles() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)>
         admin.extend(crud(view));
     }
     admin.push(("can_upload", "Database"));
+    // Embedding and guests, row-level security: Admin's alone in Superset.
+    admin.extend([
+        ("can_set_embedded", "Dashboard"),
+        ("can_grant_guest_token", "SecurityRestApi"),
+        ("can_read", "EmbeddedDashboard"),
+        ("can_read", "Row Level Security"),
+        ("can_write", "Row Level Security"),
+    ]);
     admin.extend(sql_lab.clone());
     admin.push(("all_query_access", "all_query_access"));
     admin.extend(all_data.clone());
@@ -41,13 +49,21 @@ pub fn builtin_roles() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)>
     for view in ["Chart", "Dashboard", "Dataset"] {
         alpha.extend(crud(view));
     }
-    alpha.extend([("can_read", "Database"), ("can_upload", "Database")]);
+    alpha.extend([
+        ("can_read", "Database"),
+        ("can_upload", "Database"),
+        ("can_read", "EmbeddedDashboard"),
+    ]);
     alpha.extend(all_data);
 
     let mut gamma = vec![csrf, csv];
     gamma.extend(crud("Chart"));
     gamma.extend(crud("Dashboard"));
-    gamma.extend([("can_read", "Dataset"), ("can_read", "Database")]);
+    gamma.extend([
+        ("can_read", "Dataset"),
+        ("can_read", "Database"),
+        ("can_read", "EmbeddedDashboard"),
+    ]);
 
     let mut sql_lab_role = vec![csrf, ("can_read", "Database")];
     sql_lab_role.extend(sql_lab);

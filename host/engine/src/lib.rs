@@ -89,8 +89,8 @@ pub struct ChartQuery<'a> {
     pub kind: PlanKind,
     pub force: bool,
     pub cache_timeout: Duration,
-    /// Whatever else changes the answer for this caller (e.g. row-level security).
-    pub scope: &'a str,
+    /// Row-level security: a predicate every row must pass (part of the cache key).
+    pub row_filter: Option<&'a str>,
 }
 
 /// A chart-data answer and where it came from.
@@ -231,7 +231,8 @@ impl Engine {
             Utc::now().naive_utc(),
             self.limits,
             text_temporals,
-        );
+        )
+        .restrict_rows(q.row_filter)?;
         Ok((planner.plan(q.query, q.kind)?, base))
     }
 
@@ -340,7 +341,7 @@ pub(crate) fn relation_of(dataset: &Dataset) -> Relation {
 }
 
 /// Everything that changes a chart query's answer: the dataset and its version, the
-/// query, today's date (relative time ranges), and the caller's scope.
+/// query, today's date (relative time ranges), and the caller's row-level security.
 fn cache_key(q: &ChartQuery<'_>) -> Result<String> {
     let query = serde_json::to_string(q.query).map_err(|e| EngineError::Cache(e.to_string()))?;
     let mut hasher = Sha256::new();
@@ -350,7 +351,7 @@ fn cache_key(q: &ChartQuery<'_>) -> Result<String> {
         format!("{:?}", q.kind),
         query,
         Utc::now().date_naive().to_string(),
-        q.scope.to_owned(),
+        q.row_filter.unwrap_or_default().to_owned(),
     ] {
         hasher.update(part.as_bytes());
         hasher.update([0]);

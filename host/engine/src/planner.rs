@@ -92,6 +92,16 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Row-level security: only rows passing `predicate` exist for this query. It
+    /// filters the table itself, so nothing the query adds can widen it.
+    pub fn restrict_rows(mut self, predicate: Option<&str>) -> Result<Self> {
+        if let Some(sql) = predicate {
+            let expr = self.fragment(sql, Fragment::Row)?;
+            self.base = self.base.filter(expr)?;
+        }
+        Ok(self)
+    }
+
     pub fn plan(mut self, query: &QueryObject, kind: PlanKind) -> Result<Planned> {
         let limit = self.row_limit(query, kind)?;
         let offset = query.row_offset.unwrap_or(0).max(0) as usize;

@@ -219,6 +219,37 @@ impl TestServer {
             .unwrap()
     }
 
+    /// `table` of this server's examples database as a dataset, both registered
+    /// through the API (so the dataset's columns are read from the table).
+    pub async fn examples_dataset(&self, admin: &Client, table: &str) -> i64 {
+        let database = match self
+            .store
+            .database_id_by_name("golden examples")
+            .await
+            .unwrap()
+        {
+            Some(id) => id,
+            None => {
+                let (status, body) = admin
+                    .post(
+                        "/api/v1/database/",
+                        json!({"database_name": "golden examples", "sqlalchemy_uri": self.examples_uri()}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+                body["id"].as_i64().unwrap()
+            }
+        };
+        let (status, body) = admin
+            .post(
+                "/api/v1/dataset/",
+                json!({"database": database, "schema": "main", "table_name": table}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_i64().unwrap()
+    }
+
     /// A database and a physical dataset on it, created through the store (connectors
     /// and table introspection are not part of these tests).
     pub async fn dataset(&self, table: &str) -> i64 {

@@ -385,25 +385,6 @@ async fn matrix_on_parquet() {
     matrix_matches_the_source(SourceKind::Parquet).await;
 }
 
-/// The examples database of the test server, with `sales` as a dataset.
-async fn examples_sales(server: &TestServer, admin: &Client) -> i64 {
-    let (status, body) = admin
-        .post(
-            "/api/v1/database/",
-            json!({"database_name": "golden examples", "sqlalchemy_uri": server.examples_uri()}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) = admin
-        .post(
-            "/api/v1/dataset/",
-            json!({"database": body["id"], "schema": "main", "table_name": "sales"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_i64().unwrap()
-}
-
 /// A golden request's body aimed at `dataset`.
 fn golden_context(name: &str, dataset: i64) -> Value {
     let mut body = golden_request(name);
@@ -414,7 +395,7 @@ fn golden_context(name: &str, dataset: i64) -> Value {
 async fn responses_have_the_golden_shapes(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let sales = examples_sales(&server, &admin).await;
+    let sales = server.examples_dataset(&admin, "sales").await;
 
     let (status, fresh) = admin
         .post(
@@ -472,7 +453,7 @@ both_backends!(responses_have_the_golden_shapes);
 async fn bad_input_gets_a_clear_400(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let sales = examples_sales(&server, &admin).await;
+    let sales = server.examples_dataset(&admin, "sales").await;
     let with = |query: Value| context(sales, &query);
     let base = json!({"columns": ["region"], "metrics": ["count"]});
     let patched = |patch: Value| {
@@ -603,7 +584,7 @@ both_backends!(bad_input_gets_a_clear_400);
 async fn saved_chart_answers_its_query_context(backend: Backend) {
     let server = TestServer::start(backend).await;
     let admin = server.admin().await;
-    let sales = examples_sales(&server, &admin).await;
+    let sales = server.examples_dataset(&admin, "sales").await;
     let context = golden_context("042_chart_data_json_force.json", sales);
     let chart = admin
         .create_chart(

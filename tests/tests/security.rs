@@ -130,6 +130,32 @@ async fn bad_logins(backend: Backend) {
 }
 both_backends!(bad_logins);
 
+/// After too many failures a user, and the address they came from, are refused with
+/// 429 (even with the right password) until the window passes.
+async fn failed_logins_are_throttled(backend: Backend) {
+    let server =
+        TestServer::start_with(backend, |c| c.login_rate_limit = "2 per minute".into()).await;
+    let client = server.client();
+    let login = |username: &str, password: &str| json!({"username": username, "password": password, "provider": "db"});
+    let path = "/api/v1/security/login";
+    server.user_with_role("alpha", "Alpha").await;
+    for _ in 0..2 {
+        let (status, _) = client.post(path, login("admin", "wrong")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let throttled = (
+        StatusCode::TOO_MANY_REQUESTS,
+        json!({"message": "Too many failed login attempts, try again later"}),
+    );
+    let admin = login("admin", tessera_blackbox::ADMIN_PASSWORD);
+    assert_eq!(client.post(path, admin).await, throttled);
+    // The address is over the limit too, whoever logs in from it.
+    let alpha = login("alpha", tessera_blackbox::ADMIN_PASSWORD);
+    assert_eq!(client.post(path, alpha).await, throttled);
+    server.stop().await;
+}
+both_backends!(failed_logins_are_throttled);
+
 async fn token_errors(backend: Backend) {
     let server = TestServer::start_with(backend, |c| c.access_token_ttl = 0).await;
     let anonymous = server.client();

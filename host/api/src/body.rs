@@ -53,6 +53,7 @@ pub enum FieldType {
     Int,
     Bool,
     IntList,
+    StrList,
     OneOf(&'static [&'static str]),
     /// Any JSON value, checked by the handler.
     Any,
@@ -146,6 +147,13 @@ fn check(field: &Field, value: &Value) -> Option<String> {
                 .iter()
                 .any(|i| !i.is_i64())
                 .then(|| "Not a valid integer.".to_string()),
+        },
+        FieldType::StrList => match value.as_array() {
+            None => Some("Not a valid list.".into()),
+            Some(items) => items
+                .iter()
+                .any(|i| !i.is_string())
+                .then(|| "Not a valid string.".to_string()),
         },
         FieldType::OneOf(choices) => match value.as_str() {
             Some(s) if choices.contains(&s) => None,

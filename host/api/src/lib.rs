@@ -5,6 +5,7 @@ mod body;
 mod connections;
 mod error;
 mod listing;
+mod login_limit;
 mod observe;
 mod principal;
 mod resources;
@@ -13,6 +14,7 @@ mod routes;
 mod state;
 
 pub use error::ApiError;
+pub use login_limit::{LoginLimit, LoginLimiter};
 pub use principal::IdentityCache;
 pub use state::{AppState, Services};
 
@@ -33,6 +35,9 @@ pub fn app(state: AppState) -> Router {
     let routes = resources::chart::routes(routes);
     let routes = resources::chart_data::routes(routes);
     let routes = resources::dashboard::routes(routes);
+    let routes = resources::embedded::routes(routes);
+    let routes = resources::guest_token::routes(routes);
+    let routes = resources::row_level_security::routes(routes);
     let routes = resources::database::routes(routes);
     let routes = resources::database_introspection::routes(routes);
     let routes = resources::dataset::routes(routes);

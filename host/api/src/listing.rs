@@ -527,7 +527,7 @@ fn type_name(ty: FieldType) -> &'static str {
         FieldType::Str { .. } | FieldType::JsonStr | FieldType::OneOf(_) => "String",
         FieldType::Int => "Integer",
         FieldType::Bool => "Boolean",
-        FieldType::IntList => "List",
+        FieldType::IntList | FieldType::StrList => "List",
         FieldType::Any => "Raw",
     }
 }

@@ -12,16 +12,19 @@ use axum::response::Response;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tessera_auth::{Session, TokenError, TokenType, bearer_token};
+use tessera_auth::{GuestResource, GuestRlsRule, Session, TokenError, TokenType, bearer_token};
 use tessera_model::User;
 use tessera_store::list::Restriction;
 use tessera_store::{PermissionView, Visibility};
+use uuid::Uuid;
 
 /// How the caller proved who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthVia {
     Bearer,
     Session,
+    /// An embedded dashboard's guest token (`X-GuestToken`).
+    Guest,
 }
 
 /// The caller of one request: who they are and how they proved it.
@@ -46,6 +49,17 @@ pub struct Identity {
     /// `(role name, permission-view)` for every grant of every role.
     pub grants: Vec<(String, PermissionView)>,
     perms: HashSet<(String, String)>,
+    /// Set when the caller is an embedded dashboard's guest.
+    pub guest: Option<Guest>,
+}
+
+/// What a guest token opens: its dashboards, and the clauses its queries carry.
+#[derive(Debug)]
+pub struct Guest {
+    pub dashboard_ids: Vec<i64>,
+    pub rls_rules: Vec<GuestRlsRule>,
+    /// The id of the role guests act as, for the RLS filters of that role.
+    pub role_id: Option<i64>,
 }
 
 /// Identities loaded in the last moment. Loading one takes two metadata queries, which
@@ -87,9 +101,17 @@ impl Identity {
         self.user.is_admin()
     }
 
-    /// Which objects the caller may see: everything with `all_datasource_access`,
-    /// otherwise what they own plus the datasets and databases granted to them.
+    /// Which objects the caller may see: a guest only its token's dashboards; others
+    /// everything with `all_datasource_access`, otherwise what they own plus the
+    /// datasets and databases granted to them.
     pub fn visibility(&self) -> Visibility {
+        if let Some(guest) = &self.guest {
+            return Visibility::Restricted(Restriction {
+                user_id: self.user.id,
+                dashboard_ids: guest.dashboard_ids.clone(),
+                ..Restriction::default()
+            });
+        }
         if self.can("all_datasource_access", "all_datasource_access") {
             return Visibility::All;
         }
@@ -104,6 +126,7 @@ impl Identity {
             user_id: self.user.id,
             dataset_ids: ids("datasource_access"),
             database_ids: ids("database_access"),
+            dashboard_ids: vec![],
         })
     }
 }
@@ -123,10 +146,15 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Princi
                 AuthVia::Bearer,
             )
         }
-        None => match session(state, headers).and_then(|s| s.user_id) {
-            Some(id) => (id, AuthVia::Session),
-            None => return Err(TokenError::MissingHeader.into()),
-        },
+        None => {
+            if let Some(guest) = guest(state, headers).await? {
+                return Ok(guest);
+            }
+            match session(state, headers).and_then(|s| s.user_id) {
+                Some(id) => (id, AuthVia::Session),
+                None => return Err(TokenError::MissingHeader.into()),
+            }
+        }
     };
     if let Some(identity) = state.identities.get(user_id) {
         return Ok(Principal { identity, via });
@@ -137,18 +165,84 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Princi
         .await?
         .ok_or_else(|| TokenError::UserLookup(user_id.to_string()))?;
     let grants = state.store.user_permissions(user_id).await?;
-    let perms = grants
-        .iter()
-        .map(|(_, pv)| (pv.permission.clone(), pv.view_menu.clone()))
-        .collect();
-    let identity = Arc::new(Identity {
-        user,
-        grants,
-        perms,
-    });
+    let identity = Arc::new(Identity::new(user, grants, None));
     state.identities.put(user_id, identity.clone());
     Ok(Principal { identity, via })
 }
+
+impl Identity {
+    fn new(user: User, grants: Vec<(String, PermissionView)>, guest: Option<Guest>) -> Self {
+        let perms = grants
+            .iter()
+            .map(|(_, pv)| (pv.permission.clone(), pv.view_menu.clone()))
+            .collect();
+        Identity {
+            user,
+            grants,
+            perms,
+            guest,
+        }
+    }
+}
+
+/// The guest a valid `X-GuestToken` names. Like Superset, an invalid guest token is
+/// ignored, so the request goes on as anonymous.
+async fn guest(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<Principal>> {
+    let Some(token) = headers
+        .get(GUEST_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(None);
+    };
+    let Ok(claims) = state.guests.verify(token) else {
+        return Ok(None);
+    };
+    let dashboard_ids = guest_dashboards(state, &claims.resources).await?;
+    let grants = state.store.role_permissions(&state.guest_role).await?;
+    let user = User {
+        id: GUEST_USER_ID,
+        username: claims.user.username,
+        first_name: claims.user.first_name,
+        last_name: claims.user.last_name,
+        email: String::new(),
+        active: true,
+        login_count: 0,
+        created_on: tessera_model::Timestamp::now(),
+        roles: vec![],
+    };
+    let guest = Guest {
+        dashboard_ids,
+        rls_rules: claims.rls_rules,
+        role_id: state.store.role_id(&state.guest_role).await?,
+    };
+    Ok(Some(Principal {
+        identity: Arc::new(Identity::new(user, grants, Some(guest))),
+        via: AuthVia::Guest,
+    }))
+}
+
+/// The dashboards a token's resources name: embedded uuids, or (as Superset still
+/// accepts) dashboard ids.
+pub async fn guest_dashboards(
+    state: &AppState,
+    resources: &[GuestResource],
+) -> ApiResult<Vec<i64>> {
+    let dashboards = resources.iter().filter(|r| r.r#type == "dashboard");
+    let uuids: Vec<Uuid> = dashboards
+        .clone()
+        .filter_map(|r| Uuid::parse_str(&r.id).ok())
+        .collect();
+    let ids: Vec<i64> = dashboards.filter_map(|r| r.id.parse().ok()).collect();
+    let mut found = state.store.embedded_dashboard_ids(&uuids).await?;
+    found.extend(state.store.existing_dashboard_ids(&ids).await?);
+    Ok(found)
+}
+
+/// The header guest tokens travel in (Superset's `GUEST_TOKEN_HEADER_NAME`).
+const GUEST_TOKEN_HEADER: &str = "X-GuestToken";
+
+/// Guests are nobody in `ab_user`: no object is theirs.
+const GUEST_USER_ID: i64 = 0;
 
 /// The signed `session` cookie, when the request carries a valid one.
 pub fn session(state: &AppState, headers: &HeaderMap) -> Option<Session> {
@@ -178,7 +272,9 @@ pub async fn guard(
             .and_then(|v| v.to_str().ok());
         state.csrf.verify(session.as_ref(), token)?;
     }
-    if !principal.can(perm.permission, perm.view) {
+    // Guests read: whatever their role holds, they never write.
+    let guest_writing = principal.guest.is_some() && perm.permission != "can_read";
+    if guest_writing || !principal.can(perm.permission, perm.view) {
         return Err(ApiError::forbidden());
     }
     req.extensions_mut().insert(Arc::new(principal));

@@ -1,9 +1,10 @@
 //! What every handler shares.
 
+use crate::login_limit::LoginLimiter;
 use crate::principal::IdentityCache;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
-use tessera_auth::{CsrfSigner, SessionSigner, TokenService};
+use tessera_auth::{CsrfSigner, GuestTokenService, SessionSigner, TokenService};
 use tessera_engine::Engine;
 use tessera_plugin_host::PluginHost;
 use tessera_store::Store;
@@ -16,8 +17,12 @@ pub struct Services {
     pub tokens: TokenService,
     pub sessions: SessionSigner,
     pub csrf: CsrfSigner,
+    pub guests: GuestTokenService,
+    /// The role whose permissions guests act with.
+    pub guest_role: String,
     pub metrics: Option<PrometheusHandle>,
     pub identities: IdentityCache,
+    pub login_limiter: LoginLimiter,
     pub plugins: Arc<PluginHost>,
     pub engine: Arc<Engine>,
 }

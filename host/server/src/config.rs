@@ -6,6 +6,8 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tessera_api::LoginLimit;
+use tessera_auth::GuestTokenService;
 use tessera_engine::{EngineConfig, RowLimits};
 use tessera_plugin_host::{Limits, PluginConfig};
 
@@ -50,6 +52,19 @@ pub struct Config {
     pub row_limit: u64,
     /// `TESSERA_SQL_MAX_ROW`: the most rows any query may ask for.
     pub sql_max_row: u64,
+    /// `TESSERA_GUEST_TOKEN_SECRET`: signs guest tokens (Superset's
+    /// `GUEST_TOKEN_JWT_SECRET`); derived from the secret key when unset.
+    pub guest_token_secret: Option<String>,
+    /// `TESSERA_GUEST_TOKEN_TTL`: seconds a guest token lives (Superset: 300).
+    pub guest_token_ttl: u64,
+    /// `TESSERA_GUEST_TOKEN_AUDIENCE`: the `aud` guest tokens carry and must carry.
+    pub guest_token_audience: String,
+    /// `TESSERA_GUEST_ROLE`: the role whose permissions guests act with (Superset's
+    /// `GUEST_ROLE_NAME`); `Public`, which may do nothing, unless set.
+    pub guest_role: String,
+    /// `TESSERA_LOGIN_RATE_LIMIT`: failed logins allowed per user and per address, in
+    /// Superset's `AUTH_RATE_LIMIT` notation (`5 per minute`); `off` allows any number.
+    pub login_rate_limit: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -78,6 +93,11 @@ impl Default for Config {
             cache_default_timeout: 86_400,
             row_limit: 50_000,
             sql_max_row: 100_000,
+            guest_token_secret: None,
+            guest_token_ttl: 300,
+            guest_token_audience: "superset".into(),
+            guest_role: "Public".into(),
+            login_rate_limit: "5 per minute".into(),
         }
     }
 }
@@ -149,6 +169,18 @@ impl Config {
                 .parse()
                 .context("TESSERA_PLUGIN_TIMEOUT must be seconds")?;
         }
+        if let Some(v) = var("TESSERA_GUEST_TOKEN_SECRET") {
+            self.guest_token_secret = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = var("TESSERA_GUEST_TOKEN_AUDIENCE") {
+            self.guest_token_audience = v;
+        }
+        if let Some(v) = var("TESSERA_LOGIN_RATE_LIMIT") {
+            self.login_rate_limit = v;
+        }
+        if let Some(v) = var("TESSERA_GUEST_ROLE") {
+            self.guest_role = v;
+        }
         if let Some(v) = var("TESSERA_CACHE_REDIS_URL") {
             self.cache_redis_url = Some(v).filter(|v| !v.is_empty());
         }
@@ -159,6 +191,7 @@ impl Config {
             ),
             ("TESSERA_ROW_LIMIT", &mut self.row_limit),
             ("TESSERA_SQL_MAX_ROW", &mut self.sql_max_row),
+            ("TESSERA_GUEST_TOKEN_TTL", &mut self.guest_token_ttl),
         ] {
             if let Some(v) = var(name) {
                 *field = v
@@ -210,6 +243,26 @@ impl Config {
 
     pub fn refresh_ttl(&self) -> Duration {
         Duration::from_secs(self.refresh_token_ttl)
+    }
+
+    /// The failed-login limit; an error names a value that is neither a limit nor `off`.
+    pub fn login_limit(&self) -> Result<Option<LoginLimit>> {
+        match self.login_rate_limit.trim() {
+            "off" | "" => Ok(None),
+            text => LoginLimit::parse(text).map(Some).with_context(|| {
+                format!("TESSERA_LOGIN_RATE_LIMIT={text}: expected e.g. `5 per minute` or `off`")
+            }),
+        }
+    }
+
+    /// Signs and checks guest tokens; `secret` is the server's secret key.
+    pub fn guest_tokens(&self, secret: &str) -> GuestTokenService {
+        GuestTokenService::new(
+            self.guest_token_secret.as_deref().map(str::as_bytes),
+            secret.as_bytes(),
+            Duration::from_secs(self.guest_token_ttl),
+            self.guest_token_audience.clone(),
+        )
     }
 
     /// The configured secret, or the one kept in the data directory (made on first use).

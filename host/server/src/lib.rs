@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
-use tessera_api::{AppState, Services};
+use tessera_api::{AppState, LoginLimiter, Services};
 use tessera_auth::{
     CsrfSigner, SessionSigner, TokenService, builtin_roles, generate_password, hash_password,
 };
@@ -102,8 +102,11 @@ impl Server {
             tokens: TokenService::new(secret.as_bytes(), config.access_ttl(), config.refresh_ttl()),
             sessions: SessionSigner::new(secret.as_bytes()),
             csrf: CsrfSigner::new(secret.as_bytes()),
+            guests: config.guest_tokens(&secret),
+            guest_role: config.guest_role.clone(),
             metrics: metrics_handle(),
             identities: Default::default(),
+            login_limiter: LoginLimiter::new(config.login_limit()?),
             plugins: Arc::new(plugins),
             engine: Arc::new(Engine::new(config.engine()).await?),
         });
@@ -114,7 +117,11 @@ impl Server {
             .with_context(|| format!("binding {}", config.listen))?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let service = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
+        // The peer address feeds the failed-login limit.
+        let service =
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                std::net::SocketAddr,
+            >(app);
         let task = tokio::spawn(async move {
             axum::serve(listener, service)
                 .with_graceful_shutdown(async move {

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Map, Value, json};
@@ -18,6 +18,7 @@ use tessera_engine::{
 use tessera_model::{Chart, Database, Dataset};
 use tessera_store::DATASETS;
 
+use super::guest_access::{check_guest_query, datasource_denied};
 use crate::connections::source_of;
 use crate::error::{ApiError, ApiResult};
 use crate::principal::{Caller, Principal};
@@ -119,16 +120,21 @@ async fn saved_data(
     answer(&state, &caller, context, Some(&chart)).await
 }
 
-/// The dataset of a query context, if it exists and the caller may query it.
-async fn queried_dataset(state: &AppState, caller: &Principal, id: i64) -> ApiResult<Dataset> {
+/// The dataset of a query context, if it exists and the caller may query it: a guest
+/// only through a chart of its dashboards, anyone else by their data access.
+async fn queried_dataset(
+    state: &AppState,
+    caller: &Principal,
+    context: &QueryContext,
+) -> ApiResult<Dataset> {
+    let id = context.datasource.id;
     let dataset = state.store.dataset(id).await?;
-    if !crate::listing::is_visible(state, &DATASETS, caller, id).await? {
-        let message = format!(
-            "This endpoint requires the datasource {}, database or `all_datasource_access` permission",
-            dataset.values.table_name
-        );
-        let error = ApiError::superset_error(&message, "DATASOURCE_SECURITY_ACCESS_ERROR", "error");
-        return Err(ApiError::Errors(StatusCode::FORBIDDEN, vec![error]));
+    match &caller.guest {
+        Some(guest) => check_guest_query(state, guest, &dataset, context).await?,
+        None if !crate::listing::is_visible(state, &DATASETS, caller, id).await? => {
+            return Err(datasource_denied(&dataset));
+        }
+        None => {}
     }
     Ok(dataset)
 }
@@ -174,7 +180,8 @@ async fn answer(
     if result_format != "json" && !caller.can("can_csv", "Superset") {
         return Err(ApiError::forbidden());
     }
-    let dataset = queried_dataset(state, caller, context.datasource.id).await?;
+    let dataset = queried_dataset(state, caller, &context).await?;
+    let row_filter = super::row_level_security::row_filter(state, caller, dataset.id).await?;
     let database = state.store.database(dataset.values.database_id).await?;
     let source = source_of(state, &database)?;
     let timeout = cache_timeout(state, &context, chart, &dataset, &database);
@@ -193,11 +200,12 @@ async fn answer(
             kind,
             force: context.force,
             cache_timeout: std::time::Duration::from_secs(timeout),
-            scope: "",
+            row_filter: row_filter.as_deref(),
         };
         let entry = match result_type.as_str() {
             "columns" => Entry::Json(json!({"data": columns_entry(&dataset)})),
             "timegrains" => Entry::Json(json!({"data": grain::grains_json()})),
+            "query" if caller.guest.is_some() => return Err(ApiError::forbidden()),
             "query" => {
                 let sql = state.engine.chart_sql(run(PlanKind::Chart)).await?;
                 Entry::Json(json!({"language": "sql", "query": sql}))
@@ -226,7 +234,16 @@ async fn answer(
                 Entry::Rows {
                     answer,
                     result_type,
-                } => rows_entry(answer, result_type, timeout, &result_format),
+                } => {
+                    let mut entry = rows_entry(answer, result_type, timeout, &result_format);
+                    // A guest does not see the SQL behind its dashboard.
+                    if caller.guest.is_some()
+                        && let Some(fields) = entry.as_object_mut()
+                    {
+                        fields.remove("query");
+                    }
+                    entry
+                }
             })
             .collect();
         return Ok(crate::response::json(&json!({ "result": result })).into_response());

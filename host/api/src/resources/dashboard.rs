@@ -272,7 +272,7 @@ fn thumbnail_url(d: &Dashboard) -> String {
 }
 
 /// Resolves `{id_or_slug}` to a dashboard the caller may see.
-async fn visible_dashboard(
+pub(super) async fn visible_dashboard(
     state: &AppState,
     caller: &Principal,
     id_or_slug: &str,
@@ -305,7 +305,7 @@ async fn get(
         .iter()
         .map(|u| json!({"first_name": u.first_name, "id": u.id, "last_name": u.last_name}))
         .collect();
-    ok(json!({"result": {
+    let mut result = json!({
         "certification_details": v.certification_details,
         "certified_by": v.certified_by,
         "changed_by": user_brief(&a.changed_by),
@@ -330,7 +330,16 @@ async fn get(
         "thumbnail_url": thumbnail_url(&d),
         "url": d.url(),
         "uuid": d.uuid,
-    }}))
+    });
+    // A guest does not learn who owns or edits the dashboard.
+    if caller.guest.is_some()
+        && let Some(fields) = result.as_object_mut()
+    {
+        for key in ["owners", "changed_by", "changed_by_name"] {
+            fields.remove(key);
+        }
+    }
+    ok(json!({ "result": result }))
 }
 
 async fn charts(

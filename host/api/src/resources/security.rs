@@ -3,6 +3,7 @@
 
 use crate::body::{BodyExt, Field, FieldType, JsonBody, validate};
 use crate::error::{ApiError, ApiResult};
+use crate::login_limit::ClientAddr;
 use crate::principal::{Caller, optional_principal, session};
 use crate::response::{Json, ok};
 use crate::routes::{Routes, perm};
@@ -13,6 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use tessera_auth::{Session, TokenType, bearer_token, verify_password};
 
 pub fn routes(r: Routes) -> Routes {
@@ -72,8 +74,23 @@ const LOGIN_FIELDS: &[Field] = &[
 ];
 
 /// Checks a username and password; `None` for any failure, so callers cannot tell an
-/// unknown user from a wrong password.
+/// unknown user from a wrong password. Refused with 429 while the user or the address
+/// has failed too often.
 async fn check_credentials(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    address: Option<IpAddr>,
+) -> ApiResult<Option<i64>> {
+    state.login_limiter.check(username, address)?;
+    let id = verify_credentials(state, username, password).await?;
+    if id.is_none() {
+        state.login_limiter.record_failure(username, address);
+    }
+    Ok(id)
+}
+
+async fn verify_credentials(
     state: &AppState,
     username: &str,
     password: &str,
@@ -90,14 +107,18 @@ async fn check_credentials(
     Ok((matches && active).then_some(id))
 }
 
-async fn login(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<Json> {
+async fn login(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json> {
     validate(&body, LOGIN_FIELDS, StatusCode::BAD_REQUEST)?;
     if body.str_of("provider").as_deref() != Some("db") {
         return Err(ApiError::unauthorized());
     }
     let username = body.str_of("username").unwrap_or_default();
     let password = body.str_of("password").unwrap_or_default();
-    let id = check_credentials(&state, &username, &password)
+    let id = check_credentials(&state, &username, &password, address)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     let mut tokens = Map::new();
@@ -167,6 +188,13 @@ async fn me_roles(State(state): State<AppState>, headers: HeaderMap) -> ApiResul
         .await
         .map_err(|_| ApiError::unauthorized())?;
     let u = &caller.user;
+    // A guest is only who its token says (Superset's `GuestUser`).
+    if caller.guest.is_some() {
+        return ok(json!({"result": {
+            "firstName": u.first_name, "isActive": true, "isAnonymous": false,
+            "lastName": u.last_name, "username": u.username,
+        }}));
+    }
     let mut roles: Map<String, Value> = u
         .roles
         .iter()
@@ -198,11 +226,12 @@ async fn me_roles(State(state): State<AppState>, headers: HeaderMap) -> ApiResul
 /// cookie on success, back to `/login/` otherwise.
 async fn form_login(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     Form(form): Form<HashMap<String, String>>,
 ) -> ApiResult<Response> {
     let username = form.get("username").map(String::as_str).unwrap_or_default();
     let password = form.get("password").map(String::as_str).unwrap_or_default();
-    let Some(id) = check_credentials(&state, username, password).await? else {
+    let Some(id) = check_credentials(&state, username, password, address).await? else {
         return Ok(redirect("/login/", None));
     };
     let session = Session {

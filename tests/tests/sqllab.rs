@@ -244,3 +244,58 @@ async fn a_database_that_goes_away_fails_the_query() {
     );
     server.stop().await;
 }
+
+/// Without access to the whole database, SQL Lab runs only SQL whose every table is a
+/// dataset granted to the caller: in joins, subqueries and CTE bodies alike.
+async fn sql_reaches_only_granted_tables(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let sales = server.examples_dataset(&admin, "sales").await;
+    let db = server
+        .store
+        .database_id_by_name("golden examples")
+        .await
+        .unwrap()
+        .unwrap();
+    // A role granting the sales dataset, the way Superset names dataset permissions.
+    let grant = format!("[golden examples].[sales](id:{sales})");
+    server
+        .store
+        .ensure_roles(&[("sales reader", vec![("datasource_access", grant.as_str())])])
+        .await
+        .unwrap();
+    let (analyst, _) = server
+        .user_with_roles("analyst", &["Gamma", "sql_lab", "sales reader"])
+        .await;
+    let run =
+        |sql: &str| json!({"database_id": db, "sql": sql, "schema": "main", "runAsync": false});
+    let path = "/api/v1/sqllab/execute/";
+    for allowed in [
+        "SELECT region FROM sales",
+        "SELECT s.region FROM main.sales s",
+    ] {
+        let (status, body) = analyst.post(path, run(allowed)).await;
+        assert_eq!(status, StatusCode::OK, "{allowed}: {body}");
+    }
+    for refused in [
+        "SELECT * FROM birth_names",
+        "SELECT * FROM sales JOIN birth_names ON 1 = 1",
+        "SELECT * FROM sales WHERE quantity IN (SELECT num FROM birth_names)",
+        "WITH sales AS (SELECT * FROM birth_names) SELECT * FROM sales",
+        "SELECT * FROM sqlite_master",
+        "this is not sql",
+    ] {
+        let (status, body) = analyst.post(path, run(refused)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}: {body}");
+        assert_eq!(
+            body["errors"][0]["error_type"],
+            json!("TABLE_SECURITY_ACCESS_ERROR"),
+            "{body}"
+        );
+    }
+    // Access to the whole database opens every table.
+    let (status, _) = admin.post(path, run("SELECT * FROM birth_names")).await;
+    assert_eq!(status, StatusCode::OK);
+    server.stop().await;
+}
+both_backends!(sql_reaches_only_granted_tables);

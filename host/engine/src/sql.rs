@@ -5,8 +5,8 @@ use std::ops::ControlFlow;
 
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::sqlparser::ast::{
-    Expr as SqlExpr, Ident, LimitClause, ObjectNamePart, Query, SetExpr, Statement, TableAlias,
-    TableFactor, Value, VisitMut, VisitorMut,
+    Expr as SqlExpr, Ident, LimitClause, ObjectName, ObjectNamePart, Query, SetExpr, Statement,
+    TableAlias, TableFactor, Value, Visit, VisitMut, Visitor, VisitorMut,
 };
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::unparser::Unparser;
@@ -27,7 +27,7 @@ pub fn plan_to_source_sql(
         .map_err(|e| EngineError::Execution(e.strip_backtrace()))?;
     if let Relation::Query(sql) = relation {
         let subquery = parse_select(sql, dialect)?;
-        let _ = statement.visit(&mut SpliceVirtualTable(Some(subquery)));
+        let _ = VisitMut::visit(&mut statement, &mut SpliceVirtualTable(Some(subquery)));
     }
     Ok(statement.to_string())
 }
@@ -91,6 +91,53 @@ pub fn parse_statements(sql: &str, dialect: &SourceDialect) -> Result<Vec<Statem
     Ok(statements)
 }
 
+/// Every table the statements name, in subqueries and CTE bodies too, as its name
+/// parts (outermost first, unquoted); a CTE's own name is not a table.
+pub fn referenced_tables(statements: &[Statement]) -> Vec<Vec<String>> {
+    let mut found = Relations::default();
+    for statement in statements {
+        let _ = Visit::visit(statement, &mut found);
+    }
+    let mut tables: Vec<Vec<String>> = found
+        .relations
+        .into_iter()
+        .filter(|parts| !(parts.len() == 1 && found.ctes.contains(&parts[0])))
+        .collect();
+    tables.sort();
+    tables.dedup();
+    tables
+}
+
+#[derive(Default)]
+struct Relations {
+    relations: Vec<Vec<String>>,
+    ctes: Vec<String>,
+}
+
+impl Visitor for Relations {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+        for cte in query.with.iter().flat_map(|w| &w.cte_tables) {
+            self.ctes.push(cte.alias.name.value.clone());
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_relation(&mut self, name: &ObjectName) -> ControlFlow<()> {
+        let parts = name
+            .0
+            .iter()
+            .map(|part| match part {
+                ObjectNamePart::Identifier(ident) => ident.value.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        self.relations.push(parts);
+        ControlFlow::Continue(())
+    }
+}
+
 /// Whether a statement only reads (Superset's `is_mutating` in reverse).
 pub fn is_read_only(statement: &Statement) -> bool {
     matches!(
@@ -144,4 +191,32 @@ pub fn apply_limit(statement: &mut Statement, limit: u64) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_plugin_host::SqlDialect;
+
+    fn tables(sql: &str) -> Vec<Vec<String>> {
+        let statements =
+            parse_statements(sql, &SourceDialect::new(SqlDialect::Postgresql)).unwrap();
+        referenced_tables(&statements)
+    }
+
+    #[test]
+    fn finds_tables_in_subqueries_and_cte_bodies_but_not_cte_names() {
+        assert_eq!(
+            tables(
+                "WITH x AS (SELECT * FROM hidden) SELECT * FROM main.sales s \
+                 JOIN x ON x.id = s.id WHERE s.id IN (SELECT id FROM other)"
+            ),
+            [vec!["hidden"], vec!["main", "sales"], vec!["other"]]
+        );
+        assert_eq!(tables("SELECT 1"), Vec::<Vec<String>>::new());
+        assert_eq!(
+            tables("INSERT INTO t SELECT * FROM u"),
+            [vec!["t"], vec!["u"]]
+        );
+    }
 }

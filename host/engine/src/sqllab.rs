@@ -15,7 +15,7 @@ use tessera_plugin_host::{CancelHandle, SqlDialect};
 use crate::dialect::SourceDialect;
 use crate::error::{EngineError, Result};
 use crate::source::{FileSource, Source};
-use crate::sql::{apply_limit, is_read_only, parse_statements};
+use crate::sql::{apply_limit, is_read_only, parse_statements, referenced_tables};
 
 /// What to run.
 pub struct SqlLabQuery<'a> {
@@ -51,11 +51,24 @@ pub async fn run(q: SqlLabQuery<'_>) -> Result<SqlLabResult> {
     }
 }
 
-async fn run_statements(q: SqlLabQuery<'_>) -> Result<SqlLabResult> {
-    let dialect = match q.source {
+/// The tables SQL Lab's `sql` names, each as its name parts (outermost first). SQL
+/// the parser cannot read is an error here: what it reads cannot be known.
+pub fn tables_of(source: &Source, sql: &str) -> Result<Vec<Vec<String>>> {
+    Ok(referenced_tables(&parse_statements(
+        sql,
+        &dialect_of(source),
+    )?))
+}
+
+fn dialect_of(source: &Source) -> SourceDialect {
+    match source {
         Source::Connector(c) => SourceDialect::new(c.dialect_kind()),
         Source::Files(_) => SourceDialect::new(SqlDialect::Generic),
-    };
+    }
+}
+
+async fn run_statements(q: SqlLabQuery<'_>) -> Result<SqlLabResult> {
+    let dialect = dialect_of(q.source);
     // SQL the parser cannot read may still be valid for the database (vendor syntax):
     // it runs as written, the connector's read-only session still refuses writes,
     // and the rows are cut at the limit as they stream.

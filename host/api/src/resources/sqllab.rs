@@ -16,13 +16,14 @@ use tessera_engine::records::{Datetimes, GenericType, to_records_with};
 use tessera_engine::sqllab::SqlLabQuery;
 use tessera_engine::{EngineError, QueryResult, ResultMeta};
 use tessera_model::query::{LimitingFactor, NewQuery, Query, QueryStatus, QueryUpdate};
-use tessera_model::{Database, Timestamp};
+use tessera_model::{Database, Dataset, Timestamp};
+use tessera_store::Visibility;
 
 use crate::body::{Field, FieldType, JsonBody, validate};
 use crate::connections::{DatabaseError, source_of};
 use crate::error::{ApiError, ApiResult};
 use crate::listing::Q;
-use crate::principal::Caller;
+use crate::principal::{Caller, Principal};
 use crate::response::{Json, ok};
 use crate::routes::{Routes, perm};
 use crate::state::AppState;
@@ -141,6 +142,14 @@ async fn execute(
     let database = super::database::visible_database(&state, &caller, database_id)
         .await
         .map_err(|_| database_not_found())?;
+    check_table_access(
+        &state,
+        &caller,
+        &database,
+        body.get("sql").and_then(Value::as_str).unwrap_or_default(),
+        body.get("schema").and_then(Value::as_str),
+    )
+    .await?;
     let max = state.engine.limits.max;
     let (limit, limiting_factor) = match body.get("queryLimit").and_then(Value::as_i64) {
         Some(n) if n > 0 => ((n as u64).min(max), LimitingFactor::Dropdown),
@@ -337,6 +346,71 @@ impl Job {
 
 /// SQL Lab's errors, always in the SIP-40 `errors` list. Superset answers database
 /// errors with 500; here they are 400, since they are the query's fault.
+/// Superset's `raise_for_access` for SQL Lab: without access to the whole database,
+/// every table the SQL names must be a dataset of it granted to the caller. SQL the
+/// parser cannot read is refused then, since what it reads cannot be checked.
+async fn check_table_access(
+    state: &AppState,
+    caller: &Principal,
+    database: &Database,
+    sql: &str,
+    schema: Option<&str>,
+) -> ApiResult<()> {
+    if caller.can("all_database_access", "all_database_access") {
+        return Ok(());
+    }
+    let granted = match caller.visibility() {
+        Visibility::All => return Ok(()),
+        Visibility::Restricted(r) if r.database_ids.contains(&database.id) => return Ok(()),
+        Visibility::Restricted(r) => state.store.datasets(&r.dataset_ids).await?,
+        Visibility::Nothing => vec![],
+    };
+    let granted: Vec<&Dataset> = granted
+        .iter()
+        .filter(|d| d.values.database_id == database.id)
+        .collect();
+    let named = source_of(state, database)
+        .ok()
+        .and_then(|source| tessera_engine::sqllab::tables_of(&source, sql).ok());
+    let missing: Vec<String> = match named {
+        Some(tables) => tables
+            .iter()
+            .filter(|parts| !granted.iter().any(|d| names_dataset(parts, d, schema)))
+            .map(|parts| parts.join("."))
+            .collect(),
+        None => vec![sql.trim().chars().take(80).collect()],
+    };
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let message = format!(
+        "You need access to the following tables: {}, `all_database_access` or `all_datasource_access` permission",
+        missing.join(", ")
+    );
+    let error = ApiError::superset_error(&message, "TABLE_SECURITY_ACCESS_ERROR", "error");
+    Err(ApiError::Errors(StatusCode::FORBIDDEN, vec![error]))
+}
+
+/// Whether a table name from SQL is dataset `d`: the same table, and the same schema
+/// when the SQL names one; an unqualified name is in the query's schema (or the
+/// database's default, which datasets in `main` or `public` are).
+fn names_dataset(parts: &[String], d: &Dataset, query_schema: Option<&str>) -> bool {
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let Some((table, qualifiers)) = parts.split_last() else {
+        return false;
+    };
+    let dataset_schema = d.values.schema.as_deref().filter(|s| !s.is_empty());
+    let schema_matches = match (qualifiers.last(), dataset_schema) {
+        (_, None) => true,
+        (Some(named), Some(schema)) => same(named, schema),
+        (None, Some(schema)) => match query_schema.filter(|s| !s.is_empty()) {
+            Some(current) => same(current, schema),
+            None => ["main", "public"].iter().any(|d| same(d, schema)),
+        },
+    };
+    d.values.sql.is_none() && same(table, &d.values.table_name) && schema_matches
+}
+
 fn sqllab_error(err: EngineError) -> ApiError {
     let message = err.to_string();
     let (status, error_type) = match err {

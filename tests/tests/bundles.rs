@@ -568,18 +568,19 @@ async fn refuses_bad_bundles_and_writes_nothing(backend: Backend) {
         "postgresql://u:XXXXXXXXXX@h/db"
     );
 
-    // An upload past axum's default 2 MiB body limit goes through: 3 MiB of text that
-    // does not compress, as a dataset description.
+    // An upload past axum's default 2 MiB body limit goes through: 4 MiB of text that
+    // compresses poorly, as a dataset description.
     let mut state = 0x2545_f491_4f6c_dd1du64;
-    let noise: String = (0..3 * 1024 * 1024)
+    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let noise: String = (0..4 * 1024 * 1024)
         .map(|_| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            char::from(b'a' + (state % 26) as u8)
+            char::from(LETTERS[(state % 62) as usize])
         })
         .collect();
-    let large = dataset_yaml("large", DS_UUID, DB_UUID) + &format!("description: {noise}\n");
+    let large = dataset_yaml("large", DS_UUID, DB_UUID) + &format!("description: x{noise}\n");
     let zip = bundle(METADATA, &[("datasets/db/large.yaml", large)]);
     assert!(zip.len() > 2 * 1024 * 1024);
     let (status, body) = import(&admin, "/api/v1/dataset/import/", zip, false, None).await;

@@ -352,6 +352,12 @@ pub fn golden_request(name: &str) -> Value {
     recorded(name)["request"]["json"].clone()
 }
 
+/// A recorded file of `shared/reference/golden/` as it is (e.g. golden 066's ZIP).
+pub fn golden_bytes(name: &str) -> Vec<u8> {
+    let path = golden_dir().join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
 fn recorded(name: &str) -> Value {
     let path = golden_dir().join(name);
     let text = std::fs::read_to_string(&path)

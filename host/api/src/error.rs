@@ -5,7 +5,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tessera_auth::{CsrfError, TokenError};
+use tessera_bundle::BundleError;
 use tessera_engine::EngineError;
+use tessera_model::bundle::ImportRefused;
 use tessera_store::StoreError;
 
 #[derive(Debug)]
@@ -138,8 +140,36 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::Conflict(what) => ApiError::unprocessable(what),
+            StoreError::ImportRefused(refused) => refused.into(),
             other => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<ImportRefused> for ApiError {
+    /// Superset's `CommandInvalidError` (golden 069): 422, each file at fault in `extra`.
+    fn from(refused: ImportRefused) -> Self {
+        let mut error =
+            ApiError::superset_error(&refused.to_string(), "GENERIC_COMMAND_ERROR", "warning");
+        for (file, problem) in refused.problems {
+            error["extra"][file] = problem;
+        }
+        ApiError::Errors(StatusCode::UNPROCESSABLE_ENTITY, vec![error])
+    }
+}
+
+impl From<BundleError> for ApiError {
+    /// A bundle that cannot be read at all is refused as a command error: 422 for what
+    /// is not a ZIP (the contract's chart import), 400 for an archive refused as unsafe.
+    fn from(err: BundleError) -> Self {
+        let status = match err {
+            BundleError::Refused(refused) => return refused.into(),
+            BundleError::Write(detail) => return ApiError::Internal(detail),
+            BundleError::NotAZip => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let error = ApiError::superset_error(&err.to_string(), "GENERIC_COMMAND_ERROR", "warning");
+        ApiError::Errors(status, vec![error])
     }
 }
 

@@ -44,6 +44,7 @@ pub fn app(state: AppState) -> Router {
     let routes = resources::sqllab::routes(routes);
     let routes = resources::query::routes(routes);
     let routes = resources::saved_query::routes(routes);
+    let routes = resources::bundles::routes(routes);
     let (router, openapi) = routes.finish();
     let openapi = Arc::new(openapi);
     router

@@ -5,6 +5,7 @@
 use crate::principal::guard;
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
@@ -62,7 +63,7 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(method, path, summary, None, handler)
+        self.add(method, path, summary, None, None, handler)
     }
 
     /// A route behind authentication and `perm`.
@@ -78,7 +79,25 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.add(method, path, summary, Some(perm), handler)
+        self.add(method, path, summary, Some(perm), None, handler)
+    }
+
+    /// A guarded route whose body may be an upload of up to `limit` bytes (axum's
+    /// default cap for a body is 2 MiB).
+    pub fn guarded_upload<H, T>(
+        self,
+        method: Method,
+        path: &'static str,
+        perm: Perm,
+        summary: &'static str,
+        limit: usize,
+        handler: H,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(method, path, summary, Some(perm), Some(limit), handler)
     }
 
     fn add<H, T>(
@@ -87,6 +106,7 @@ impl Routes {
         path: &'static str,
         summary: &'static str,
         perm: Option<Perm>,
+        body_limit: Option<usize>,
         handler: H,
     ) -> Self
     where
@@ -95,6 +115,9 @@ impl Routes {
     {
         let filter = MethodFilter::try_from(method.clone()).expect("a standard method");
         let mut route = on(filter, handler);
+        if let Some(limit) = body_limit {
+            route = route.layer(DefaultBodyLimit::max(limit));
+        }
         if let Some(p) = perm {
             route = route.route_layer(from_fn_with_state((self.state.clone(), p), guard));
         }

@@ -43,6 +43,11 @@ pub fn builtin_roles() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)>
     ]);
     admin.extend(sql_lab.clone());
     admin.push(("all_query_access", "all_query_access"));
+    // Exporting and importing everything at once (`/api/v1/assets/`).
+    admin.extend([
+        ("can_export", "ImportExportRestApi"),
+        ("can_write", "ImportExportRestApi"),
+    ]);
     admin.extend(all_data.clone());
 
     let mut alpha = vec![csrf, csv];

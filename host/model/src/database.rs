@@ -55,3 +55,37 @@ pub fn backend_of(uri: &str) -> String {
         other => other.to_string(),
     }
 }
+
+/// Splits a URI into the text that may be shown and stored, with [`PASSWORD_MASK`] in
+/// place of its password, and the password itself (percent-decoded). `None` when the
+/// text is not a URI.
+pub fn mask_password(uri: &str) -> Option<(String, Option<String>)> {
+    let mut url = url::Url::parse(uri).ok()?;
+    let Some(encoded) = url.password().map(str::to_string) else {
+        // Nothing to hide: keep the client's spelling of the URI.
+        return Some((uri.to_string(), None));
+    };
+    let password =
+        url::form_urlencoded::parse(format!("p={}", encoded.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or(encoded);
+    url.set_password(Some(PASSWORD_MASK)).ok()?;
+    Some((url.to_string(), Some(password)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_the_password_and_decodes_the_real_one() {
+        let (masked, password) = mask_password("postgresql://u:p%40ss@h:5432/db").unwrap();
+        assert_eq!(masked, "postgresql://u:XXXXXXXXXX@h:5432/db");
+        assert_eq!(password.as_deref(), Some("p@ss"));
+        let (kept, none) = mask_password("sqlite:////srv/data/examples.db").unwrap();
+        assert_eq!(kept, "sqlite:////srv/data/examples.db");
+        assert_eq!(none, None);
+        assert_eq!(mask_password("not a uri"), None);
+    }
+}

@@ -1,5 +1,6 @@
 //! Domain types shared by every Tessera crate. Nothing here knows about HTTP or SQL.
 
+pub mod bundle;
 pub mod chart;
 pub mod dashboard;
 pub mod database;

@@ -3,7 +3,7 @@
 use crate::list::{Kind, OrderColumn, Resource, Restriction, SearchColumn};
 use crate::rows::{self, get};
 use crate::sql::Sql;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, Tx};
 use std::collections::HashMap;
 use tessera_model::chart::{DashboardRef, DatasetRef};
 use tessera_model::{Chart, ChartValues, Timestamp};
@@ -203,38 +203,8 @@ impl Store {
         dashboards: &[i64],
         actor: i64,
     ) -> Result<i64> {
-        let now = Timestamp::now().0;
         let mut tx = self.pool.begin().await?;
-        let mut q = Sql::new(
-            "INSERT INTO slices (uuid, slice_name, viz_type, datasource_id, datasource_type, datasource_name, params, \
-             query_context, description, cache_timeout, certified_by, certification_details, is_managed_externally, \
-             external_url, last_saved_at, last_saved_by_fk, created_on, changed_on, created_by_fk, changed_by_fk) VALUES (",
-        );
-        q.bind(uuid.to_string()).push(", ");
-        push_chart_values(&mut q, v);
-        q.value(now)
-            .value(actor)
-            .value(now)
-            .value(now)
-            .value(actor)
-            .value(actor)
-            .push(") RETURNING id");
-        let id: i64 = get(
-            &q.fetch_one(&mut *tx)
-                .await
-                .map_err(|e| crate::conflict_on_unique(e, "uuid already exists"))?,
-            0,
-        )?;
-        replace_links(&mut tx, "slice_user", "slice_id", "user_id", id, owners).await?;
-        replace_links(
-            &mut tx,
-            "dashboard_slices",
-            "slice_id",
-            "dashboard_id",
-            id,
-            dashboards,
-        )
-        .await?;
+        let id = insert_chart_in(&mut tx, uuid, v, owners, dashboards, actor).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -248,37 +218,8 @@ impl Store {
         dashboards: Option<&[i64]>,
         actor: i64,
     ) -> Result<()> {
-        let now = Timestamp::now().0;
         let mut tx = self.pool.begin().await?;
-        let mut q = Sql::new(
-            "UPDATE slices SET (slice_name, viz_type, datasource_id, datasource_type, datasource_name, params, \
-             query_context, description, cache_timeout, certified_by, certification_details, is_managed_externally, \
-             external_url, last_saved_at, last_saved_by_fk, changed_on, changed_by_fk) = (",
-        );
-        push_chart_values(&mut q, v);
-        q.value(now)
-            .value(actor)
-            .value(now)
-            .value(actor)
-            .push(") WHERE id = ")
-            .bind(id);
-        if q.execute(&mut *tx).await? == 0 {
-            return Err(StoreError::NotFound);
-        }
-        if let Some(owners) = owners {
-            replace_links(&mut tx, "slice_user", "slice_id", "user_id", id, owners).await?;
-        }
-        if let Some(dashboards) = dashboards {
-            replace_links(
-                &mut tx,
-                "dashboard_slices",
-                "slice_id",
-                "dashboard_id",
-                id,
-                dashboards,
-            )
-            .await?;
-        }
+        update_chart_in(&mut tx, id, v, owners, dashboards, actor).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -339,6 +280,89 @@ pub(crate) async fn replace_links(
         let mut insert = Sql::new(&format!("INSERT INTO {link} ({this}, {other}) VALUES ("));
         insert.bind(id).value(*other_id).push(")");
         insert.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn insert_chart_in(
+    tx: &mut Tx<'_>,
+    uuid: Uuid,
+    v: &ChartValues,
+    owners: &[i64],
+    dashboards: &[i64],
+    actor: i64,
+) -> Result<i64> {
+    let now = Timestamp::now().0;
+    let mut q = Sql::new(
+        "INSERT INTO slices (uuid, slice_name, viz_type, datasource_id, datasource_type, datasource_name, params, \
+         query_context, description, cache_timeout, certified_by, certification_details, is_managed_externally, \
+         external_url, last_saved_at, last_saved_by_fk, created_on, changed_on, created_by_fk, changed_by_fk) VALUES (",
+    );
+    q.bind(uuid.to_string()).push(", ");
+    push_chart_values(&mut q, v);
+    q.value(now)
+        .value(actor)
+        .value(now)
+        .value(now)
+        .value(actor)
+        .value(actor)
+        .push(") RETURNING id");
+    let id: i64 = get(
+        &q.fetch_one(&mut **tx)
+            .await
+            .map_err(|e| crate::conflict_on_unique(e, "uuid already exists"))?,
+        0,
+    )?;
+    replace_links(tx, "slice_user", "slice_id", "user_id", id, owners).await?;
+    replace_links(
+        tx,
+        "dashboard_slices",
+        "slice_id",
+        "dashboard_id",
+        id,
+        dashboards,
+    )
+    .await?;
+    Ok(id)
+}
+
+pub(crate) async fn update_chart_in(
+    tx: &mut Tx<'_>,
+    id: i64,
+    v: &ChartValues,
+    owners: Option<&[i64]>,
+    dashboards: Option<&[i64]>,
+    actor: i64,
+) -> Result<()> {
+    let now = Timestamp::now().0;
+    let mut q = Sql::new(
+        "UPDATE slices SET (slice_name, viz_type, datasource_id, datasource_type, datasource_name, params, \
+         query_context, description, cache_timeout, certified_by, certification_details, is_managed_externally, \
+         external_url, last_saved_at, last_saved_by_fk, changed_on, changed_by_fk) = (",
+    );
+    push_chart_values(&mut q, v);
+    q.value(now)
+        .value(actor)
+        .value(now)
+        .value(actor)
+        .push(") WHERE id = ")
+        .bind(id);
+    if q.execute(&mut **tx).await? == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(owners) = owners {
+        replace_links(tx, "slice_user", "slice_id", "user_id", id, owners).await?;
+    }
+    if let Some(dashboards) = dashboards {
+        replace_links(
+            tx,
+            "dashboard_slices",
+            "slice_id",
+            "dashboard_id",
+            id,
+            dashboards,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ use crate::charts::replace_links;
 use crate::list::{Kind, OrderColumn, Resource, Restriction, SearchColumn};
 use crate::rows::{self, get};
 use crate::sql::Sql;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, Tx};
 use std::collections::HashMap;
 use tessera_model::{Dashboard, DashboardValues, Role, Timestamp};
 use uuid::Uuid;
@@ -213,44 +213,8 @@ impl Store {
         roles: &[i64],
         actor: i64,
     ) -> Result<i64> {
-        let now = Timestamp::now().0;
         let mut tx = self.pool.begin().await?;
-        let mut q = Sql::new(
-            "INSERT INTO dashboards (uuid, dashboard_title, slug, position_json, json_metadata, css, description, \
-             published, certified_by, certification_details, is_managed_externally, external_url, \
-             created_on, changed_on, created_by_fk, changed_by_fk) VALUES (",
-        );
-        q.bind(uuid.to_string()).push(", ");
-        push_dashboard_values(&mut q, v);
-        q.value(now)
-            .value(now)
-            .value(actor)
-            .value(actor)
-            .push(") RETURNING id");
-        let id: i64 = get(
-            &q.fetch_one(&mut *tx)
-                .await
-                .map_err(|e| crate::conflict_on_unique(e, "slug already exists"))?,
-            0,
-        )?;
-        replace_links(
-            &mut tx,
-            "dashboard_user",
-            "dashboard_id",
-            "user_id",
-            id,
-            owners,
-        )
-        .await?;
-        replace_links(
-            &mut tx,
-            "dashboard_roles",
-            "dashboard_id",
-            "role_id",
-            id,
-            roles,
-        )
-        .await?;
+        let id = insert_dashboard_in(&mut tx, uuid, v, owners, roles, actor).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -264,44 +228,8 @@ impl Store {
         roles: Option<&[i64]>,
         actor: i64,
     ) -> Result<()> {
-        let now = Timestamp::now().0;
         let mut tx = self.pool.begin().await?;
-        let mut q = Sql::new(
-            "UPDATE dashboards SET (dashboard_title, slug, position_json, json_metadata, css, description, \
-             published, certified_by, certification_details, is_managed_externally, external_url, \
-             changed_on, changed_by_fk) = (",
-        );
-        push_dashboard_values(&mut q, v);
-        q.value(now).value(actor).push(") WHERE id = ").bind(id);
-        if q.execute(&mut *tx)
-            .await
-            .map_err(|e| crate::conflict_on_unique(e, "slug already exists"))?
-            == 0
-        {
-            return Err(StoreError::NotFound);
-        }
-        if let Some(owners) = owners {
-            replace_links(
-                &mut tx,
-                "dashboard_user",
-                "dashboard_id",
-                "user_id",
-                id,
-                owners,
-            )
-            .await?;
-        }
-        if let Some(roles) = roles {
-            replace_links(
-                &mut tx,
-                "dashboard_roles",
-                "dashboard_id",
-                "role_id",
-                id,
-                roles,
-            )
-            .await?;
-        }
+        update_dashboard_in(&mut tx, id, v, owners, roles, actor).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -324,4 +252,68 @@ fn push_dashboard_values(q: &mut Sql, v: &DashboardValues) {
         .value(v.certification_details.clone())
         .value(v.is_managed_externally)
         .value(v.external_url.clone());
+}
+
+pub(crate) async fn insert_dashboard_in(
+    tx: &mut Tx<'_>,
+    uuid: Uuid,
+    v: &DashboardValues,
+    owners: &[i64],
+    roles: &[i64],
+    actor: i64,
+) -> Result<i64> {
+    let now = Timestamp::now().0;
+    let mut q = Sql::new(
+        "INSERT INTO dashboards (uuid, dashboard_title, slug, position_json, json_metadata, css, description, \
+         published, certified_by, certification_details, is_managed_externally, external_url, \
+         created_on, changed_on, created_by_fk, changed_by_fk) VALUES (",
+    );
+    q.bind(uuid.to_string()).push(", ");
+    push_dashboard_values(&mut q, v);
+    q.value(now)
+        .value(now)
+        .value(actor)
+        .value(actor)
+        .push(") RETURNING id");
+    let id: i64 = get(
+        &q.fetch_one(&mut **tx)
+            .await
+            .map_err(|e| crate::conflict_on_unique(e, "slug already exists"))?,
+        0,
+    )?;
+    replace_links(tx, "dashboard_user", "dashboard_id", "user_id", id, owners).await?;
+    replace_links(tx, "dashboard_roles", "dashboard_id", "role_id", id, roles).await?;
+    Ok(id)
+}
+
+pub(crate) async fn update_dashboard_in(
+    tx: &mut Tx<'_>,
+    id: i64,
+    v: &DashboardValues,
+    owners: Option<&[i64]>,
+    roles: Option<&[i64]>,
+    actor: i64,
+) -> Result<()> {
+    let now = Timestamp::now().0;
+    let mut q = Sql::new(
+        "UPDATE dashboards SET (dashboard_title, slug, position_json, json_metadata, css, description, \
+         published, certified_by, certification_details, is_managed_externally, external_url, \
+         changed_on, changed_by_fk) = (",
+    );
+    push_dashboard_values(&mut q, v);
+    q.value(now).value(actor).push(") WHERE id = ").bind(id);
+    if q.execute(&mut **tx)
+        .await
+        .map_err(|e| crate::conflict_on_unique(e, "slug already exists"))?
+        == 0
+    {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(owners) = owners {
+        replace_links(tx, "dashboard_user", "dashboard_id", "user_id", id, owners).await?;
+    }
+    if let Some(roles) = roles {
+        replace_links(tx, "dashboard_roles", "dashboard_id", "role_id", id, roles).await?;
+    }
+    Ok(())
 }

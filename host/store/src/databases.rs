@@ -5,7 +5,7 @@
 use crate::list::{Kind, OrderColumn, Resource, Restriction, SearchColumn};
 use crate::rows::{self, flag, get};
 use crate::sql::Sql;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, Tx};
 use std::collections::HashMap;
 use tessera_model::{Database, DatabaseValues, Timestamp};
 use uuid::Uuid;
@@ -137,28 +137,8 @@ impl Store {
         password: Option<&str>,
         actor: i64,
     ) -> Result<i64> {
-        let now = Timestamp::now().0;
         let mut tx = self.pool.begin().await?;
-        let mut q = Sql::new(
-            "INSERT INTO dbs (uuid, database_name, sqlalchemy_uri, cache_timeout, expose_in_sqllab, allow_run_async, \
-             allow_file_upload, allow_ctas, allow_cvas, allow_dml, force_ctas_schema, configuration_method, \
-             impersonate_user, extra, encrypted_extra, server_cert, is_managed_externally, external_url, password, \
-             created_on, changed_on, created_by_fk, changed_by_fk) VALUES (",
-        );
-        q.bind(uuid.to_string()).push(", ");
-        push_database_values(&mut q, v);
-        q.value(password.map(str::to_string))
-            .value(now)
-            .value(now)
-            .value(actor)
-            .value(actor)
-            .push(") RETURNING id");
-        let id: i64 = get(
-            &q.fetch_one(&mut *tx)
-                .await
-                .map_err(|e| crate::conflict_on_unique(e, DUPLICATE_NAME))?,
-            0,
-        )?;
+        let id = insert_database_in(&mut tx, uuid, v, password, actor).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -171,27 +151,8 @@ impl Store {
         password: Option<&str>,
         actor: i64,
     ) -> Result<()> {
-        let now = Timestamp::now().0;
         let mut tx = self.pool.begin().await?;
-        let mut q = Sql::new(
-            "UPDATE dbs SET (database_name, sqlalchemy_uri, cache_timeout, expose_in_sqllab, allow_run_async, \
-             allow_file_upload, allow_ctas, allow_cvas, allow_dml, force_ctas_schema, configuration_method, \
-             impersonate_user, extra, encrypted_extra, server_cert, is_managed_externally, external_url, password, \
-             changed_on, changed_by_fk) = (",
-        );
-        push_database_values(&mut q, v);
-        q.value(password.map(str::to_string))
-            .value(now)
-            .value(actor)
-            .push(") WHERE id = ")
-            .bind(id);
-        if q.execute(&mut *tx)
-            .await
-            .map_err(|e| crate::conflict_on_unique(e, DUPLICATE_NAME))?
-            == 0
-        {
-            return Err(StoreError::NotFound);
-        }
+        update_database_in(&mut tx, id, v, password, actor).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -247,4 +208,65 @@ fn push_database_values(q: &mut Sql, v: &DatabaseValues) {
         .value(v.server_cert.clone())
         .value(v.is_managed_externally)
         .value(v.external_url.clone());
+}
+
+pub(crate) async fn insert_database_in(
+    tx: &mut Tx<'_>,
+    uuid: Uuid,
+    v: &DatabaseValues,
+    password: Option<&str>,
+    actor: i64,
+) -> Result<i64> {
+    let now = Timestamp::now().0;
+    let mut q = Sql::new(
+        "INSERT INTO dbs (uuid, database_name, sqlalchemy_uri, cache_timeout, expose_in_sqllab, allow_run_async, \
+         allow_file_upload, allow_ctas, allow_cvas, allow_dml, force_ctas_schema, configuration_method, \
+         impersonate_user, extra, encrypted_extra, server_cert, is_managed_externally, external_url, password, \
+         created_on, changed_on, created_by_fk, changed_by_fk) VALUES (",
+    );
+    q.bind(uuid.to_string()).push(", ");
+    push_database_values(&mut q, v);
+    q.value(password.map(str::to_string))
+        .value(now)
+        .value(now)
+        .value(actor)
+        .value(actor)
+        .push(") RETURNING id");
+    let id: i64 = get(
+        &q.fetch_one(&mut **tx)
+            .await
+            .map_err(|e| crate::conflict_on_unique(e, DUPLICATE_NAME))?,
+        0,
+    )?;
+    Ok(id)
+}
+
+pub(crate) async fn update_database_in(
+    tx: &mut Tx<'_>,
+    id: i64,
+    v: &DatabaseValues,
+    password: Option<&str>,
+    actor: i64,
+) -> Result<()> {
+    let now = Timestamp::now().0;
+    let mut q = Sql::new(
+        "UPDATE dbs SET (database_name, sqlalchemy_uri, cache_timeout, expose_in_sqllab, allow_run_async, \
+         allow_file_upload, allow_ctas, allow_cvas, allow_dml, force_ctas_schema, configuration_method, \
+         impersonate_user, extra, encrypted_extra, server_cert, is_managed_externally, external_url, password, \
+         changed_on, changed_by_fk) = (",
+    );
+    push_database_values(&mut q, v);
+    q.value(password.map(str::to_string))
+        .value(now)
+        .value(actor)
+        .push(") WHERE id = ")
+        .bind(id);
+    if q.execute(&mut **tx)
+        .await
+        .map_err(|e| crate::conflict_on_unique(e, DUPLICATE_NAME))?
+        == 0
+    {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

@@ -5,7 +5,7 @@ use crate::charts::replace_links;
 use crate::list::{Kind, OrderColumn, Resource, Restriction, SearchColumn};
 use crate::rows::{self, flag, flag_column, get};
 use crate::sql::Sql;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, Tx};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 use std::collections::{HashMap, HashSet};
@@ -224,30 +224,8 @@ impl Store {
         metrics: &[DatasetMetric],
         actor: i64,
     ) -> Result<i64> {
-        let now = Timestamp::now().0;
         let mut tx = self.pool.begin().await?;
-        let mut q = Sql::new(&format!(
-            "INSERT INTO tables (uuid, {VALUE_COLUMNS}, created_on, changed_on, created_by_fk, changed_by_fk) VALUES ("
-        ));
-        q.bind(uuid.to_string()).push(", ");
-        push_dataset_values(&mut q, v);
-        q.value(now)
-            .value(now)
-            .value(actor)
-            .value(actor)
-            .push(") RETURNING id");
-        let row = q
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| crate::conflict_on_unique(e, &already_exists(v)))?;
-        let id: i64 = get(&row, 0)?;
-        replace_links(&mut tx, "sqlatable_user", "table_id", "user_id", id, owners).await?;
-        for c in columns {
-            insert_column(&mut tx, id, c, now).await?;
-        }
-        for m in metrics {
-            insert_metric(&mut tx, id, m, now).await?;
-        }
+        let id = insert_dataset_in(&mut tx, uuid, v, owners, columns, metrics, actor).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -266,57 +244,8 @@ impl Store {
         metrics: Option<&[DatasetMetric]>,
         actor: i64,
     ) -> Result<()> {
-        let now = Timestamp::now().0;
         let mut tx = self.pool.begin().await?;
-        let mut q = Sql::new(&format!(
-            "UPDATE tables SET ({VALUE_COLUMNS}, changed_on, changed_by_fk) = ("
-        ));
-        push_dataset_values(&mut q, v);
-        q.value(now).value(actor).push(") WHERE id = ").bind(id);
-        let updated = q
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| crate::conflict_on_unique(e, &already_exists(v)))?;
-        if updated == 0 {
-            return Err(StoreError::NotFound);
-        }
-        if let Some(owners) = owners {
-            replace_links(&mut tx, "sqlatable_user", "table_id", "user_id", id, owners).await?;
-        }
-        if let Some(columns) = columns {
-            let keep = child_ids_to_keep(
-                &mut tx,
-                "table_columns",
-                "column",
-                id,
-                columns.iter().map(|c| c.id),
-            )
-            .await?;
-            delete_children_except(&mut tx, "table_columns", id, &keep).await?;
-            for c in columns {
-                match c.id {
-                    Some(column_id) => update_column(&mut tx, column_id, c, now).await?,
-                    None => insert_column(&mut tx, id, c, now).await?,
-                }
-            }
-        }
-        if let Some(metrics) = metrics {
-            let keep = child_ids_to_keep(
-                &mut tx,
-                "sql_metrics",
-                "metric",
-                id,
-                metrics.iter().map(|m| m.id),
-            )
-            .await?;
-            delete_children_except(&mut tx, "sql_metrics", id, &keep).await?;
-            for m in metrics {
-                match m.id {
-                    Some(metric_id) => update_metric(&mut tx, metric_id, m, now).await?,
-                    None => insert_metric(&mut tx, id, m, now).await?,
-                }
-            }
-        }
+        update_dataset_in(&mut tx, id, v, owners, columns, metrics, actor).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -412,8 +341,6 @@ fn push_metric_values(q: &mut Sql, m: &DatasetMetric) {
         .value(m.warning_text.clone())
         .value(m.extra.clone());
 }
-
-type Tx<'a> = sqlx::Transaction<'a, Any>;
 
 async fn insert_column(tx: &mut Tx<'_>, table_id: i64, c: &DatasetColumn, now: i64) -> Result<()> {
     let uuid = c.uuid.unwrap_or_else(Uuid::new_v4);
@@ -533,7 +460,7 @@ async fn delete_children_except(
 }
 
 /// Columns of each of `table_ids`, ordered by id.
-async fn load_columns<'e, E>(
+pub(crate) async fn load_columns<'e, E>(
     executor: E,
     table_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<DatasetColumn>>>
@@ -580,7 +507,7 @@ fn column_from_row(row: &AnyRow) -> Result<DatasetColumn> {
 }
 
 /// Metrics of each of `table_ids`, ordered by id.
-async fn load_metrics<'e, E>(
+pub(crate) async fn load_metrics<'e, E>(
     executor: E,
     table_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<DatasetMetric>>>
@@ -616,4 +543,101 @@ fn metric_from_row(row: &AnyRow) -> Result<DatasetMetric> {
         created_on: Some(rows::time(row, "created_on")?),
         changed_on: Some(rows::time(row, "changed_on")?),
     })
+}
+
+pub(crate) async fn insert_dataset_in(
+    tx: &mut Tx<'_>,
+    uuid: Uuid,
+    v: &DatasetValues,
+    owners: &[i64],
+    columns: &[DatasetColumn],
+    metrics: &[DatasetMetric],
+    actor: i64,
+) -> Result<i64> {
+    let now = Timestamp::now().0;
+    let mut q = Sql::new(&format!(
+        "INSERT INTO tables (uuid, {VALUE_COLUMNS}, created_on, changed_on, created_by_fk, changed_by_fk) VALUES ("
+    ));
+    q.bind(uuid.to_string()).push(", ");
+    push_dataset_values(&mut q, v);
+    q.value(now)
+        .value(now)
+        .value(actor)
+        .value(actor)
+        .push(") RETURNING id");
+    let row = q
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| crate::conflict_on_unique(e, &already_exists(v)))?;
+    let id: i64 = get(&row, 0)?;
+    replace_links(tx, "sqlatable_user", "table_id", "user_id", id, owners).await?;
+    for c in columns {
+        insert_column(tx, id, c, now).await?;
+    }
+    for m in metrics {
+        insert_metric(tx, id, m, now).await?;
+    }
+    Ok(id)
+}
+
+pub(crate) async fn update_dataset_in(
+    tx: &mut Tx<'_>,
+    id: i64,
+    v: &DatasetValues,
+    owners: Option<&[i64]>,
+    columns: Option<&[DatasetColumn]>,
+    metrics: Option<&[DatasetMetric]>,
+    actor: i64,
+) -> Result<()> {
+    let now = Timestamp::now().0;
+    let mut q = Sql::new(&format!(
+        "UPDATE tables SET ({VALUE_COLUMNS}, changed_on, changed_by_fk) = ("
+    ));
+    push_dataset_values(&mut q, v);
+    q.value(now).value(actor).push(") WHERE id = ").bind(id);
+    let updated = q
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| crate::conflict_on_unique(e, &already_exists(v)))?;
+    if updated == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(owners) = owners {
+        replace_links(tx, "sqlatable_user", "table_id", "user_id", id, owners).await?;
+    }
+    if let Some(columns) = columns {
+        let keep = child_ids_to_keep(
+            tx,
+            "table_columns",
+            "column",
+            id,
+            columns.iter().map(|c| c.id),
+        )
+        .await?;
+        delete_children_except(tx, "table_columns", id, &keep).await?;
+        for c in columns {
+            match c.id {
+                Some(column_id) => update_column(tx, column_id, c, now).await?,
+                None => insert_column(tx, id, c, now).await?,
+            }
+        }
+    }
+    if let Some(metrics) = metrics {
+        let keep = child_ids_to_keep(
+            tx,
+            "sql_metrics",
+            "metric",
+            id,
+            metrics.iter().map(|m| m.id),
+        )
+        .await?;
+        delete_children_except(tx, "sql_metrics", id, &keep).await?;
+        for m in metrics {
+            match m.id {
+                Some(metric_id) => update_metric(tx, metric_id, m, now).await?,
+                None => insert_metric(tx, id, m, now).await?,
+            }
+        }
+    }
+    Ok(())
 }

@@ -3,6 +3,7 @@
 //! epoch microseconds, booleans are native), and the few dialect differences (ILIKE,
 //! migrations) are decided by [`Backend`].
 
+mod bundles;
 mod charts;
 mod dashboards;
 mod databases;
@@ -17,6 +18,7 @@ mod saved_queries;
 mod sql;
 mod users;
 
+pub use bundles::ImportOptions;
 pub use charts::CHARTS;
 pub use dashboards::DASHBOARDS;
 pub use databases::DATABASES;
@@ -32,6 +34,7 @@ use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use std::str::FromStr;
 use std::time::Duration;
+use tessera_model::bundle::ImportRefused;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -46,9 +49,15 @@ pub enum StoreError {
     /// A uniqueness rule was broken (e.g. a duplicate name); the text names it.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// An import wrote nothing; the files it named are why.
+    #[error("{0}")]
+    ImportRefused(ImportRefused),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A transaction on the metadata database; writes that belong together take one.
+pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

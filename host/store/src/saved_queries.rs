@@ -6,7 +6,7 @@ use crate::list::{
 use crate::queries::DistinctColumn;
 use crate::rows::{self, get};
 use crate::sql::Sql;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, Tx};
 use std::collections::HashMap;
 use tessera_model::{SavedQuery, SavedQueryValues, Timestamp};
 use uuid::Uuid;
@@ -151,24 +151,10 @@ impl Store {
         v: &SavedQueryValues,
         actor: i64,
     ) -> Result<i64> {
-        let now = Timestamp::now().0;
-        let mut q = Sql::new(&format!(
-            "INSERT INTO saved_query (uuid, {VALUE_COLUMNS}, user_id, created_on, changed_on, \
-             created_by_fk, changed_by_fk) VALUES ("
-        ));
-        q.bind(uuid.to_string()).push(", ");
-        push_values(&mut q, v);
-        q.value(actor)
-            .value(now)
-            .value(now)
-            .value(actor)
-            .value(actor)
-            .push(") RETURNING id");
-        let row = q
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| crate::conflict_on_unique(e, "uuid already exists"))?;
-        get(&row, 0)
+        let mut tx = self.pool.begin().await?;
+        let id = insert_saved_query_in(&mut tx, uuid, v, actor).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Writes every value column; `actor` becomes the query's user and last changer.
@@ -178,19 +164,10 @@ impl Store {
         v: &SavedQueryValues,
         actor: i64,
     ) -> Result<()> {
-        let mut q = Sql::new(&format!(
-            "UPDATE saved_query SET ({VALUE_COLUMNS}, user_id, changed_on, changed_by_fk) = ("
-        ));
-        push_values(&mut q, v);
-        q.value(actor)
-            .value(Timestamp::now().0)
-            .value(actor)
-            .push(") WHERE id = ")
-            .bind(id);
-        match q.execute(&self.pool).await? {
-            0 => Err(StoreError::NotFound),
-            _ => Ok(()),
-        }
+        let mut tx = self.pool.begin().await?;
+        update_saved_query_in(&mut tx, id, v, actor).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Deletes all of `ids` or none: returns `NotFound` when any is missing.
@@ -270,4 +247,51 @@ fn push_values(q: &mut Sql, v: &SavedQueryValues) {
         .value(v.sql.clone())
         .value(v.template_parameters.clone())
         .value(v.extra_json.clone());
+}
+
+pub(crate) async fn insert_saved_query_in(
+    tx: &mut Tx<'_>,
+    uuid: Uuid,
+    v: &SavedQueryValues,
+    actor: i64,
+) -> Result<i64> {
+    let now = Timestamp::now().0;
+    let mut q = Sql::new(&format!(
+        "INSERT INTO saved_query (uuid, {VALUE_COLUMNS}, user_id, created_on, changed_on, \
+         created_by_fk, changed_by_fk) VALUES ("
+    ));
+    q.bind(uuid.to_string()).push(", ");
+    push_values(&mut q, v);
+    q.value(actor)
+        .value(now)
+        .value(now)
+        .value(actor)
+        .value(actor)
+        .push(") RETURNING id");
+    let row = q
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| crate::conflict_on_unique(e, "uuid already exists"))?;
+    get(&row, 0)
+}
+
+pub(crate) async fn update_saved_query_in(
+    tx: &mut Tx<'_>,
+    id: i64,
+    v: &SavedQueryValues,
+    actor: i64,
+) -> Result<()> {
+    let mut q = Sql::new(&format!(
+        "UPDATE saved_query SET ({VALUE_COLUMNS}, user_id, changed_on, changed_by_fk) = ("
+    ));
+    push_values(&mut q, v);
+    q.value(actor)
+        .value(Timestamp::now().0)
+        .value(actor)
+        .push(") WHERE id = ")
+        .bind(id);
+    match q.execute(&mut **tx).await? {
+        0 => Err(StoreError::NotFound),
+        _ => Ok(()),
+    }
 }

@@ -13,7 +13,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
-use tessera_model::database::{PASSWORD_MASK, backend_of};
+use tessera_model::database::{PASSWORD_MASK, backend_of, mask_password};
 use tessera_model::{Database, DatabaseValues, Timestamp};
 use tessera_plugin_host::ConnectTarget;
 use tessera_store::DATABASES;
@@ -284,28 +284,11 @@ struct ParsedUri {
 /// test; real connection testing arrives with the connector plugins.
 fn parse_uri(uri: &str) -> ApiResult<ParsedUri> {
     let failed = || ApiError::unprocessable(CONNECTION_FAILED);
-    let mut url = url::Url::parse(uri).map_err(|_| failed())?;
-    if !BACKENDS.contains(&backend_of(url.as_str()).as_str()) {
+    let (masked, password) = mask_password(uri).ok_or_else(failed)?;
+    if !BACKENDS.contains(&backend_of(&masked.to_ascii_lowercase()).as_str()) {
         return Err(failed());
     }
-    let Some(encoded) = url.password().map(str::to_string) else {
-        // Nothing to hide: keep the client's spelling of the URI.
-        return Ok(ParsedUri {
-            masked: uri.to_string(),
-            password: None,
-        });
-    };
-    let password =
-        url::form_urlencoded::parse(format!("p={}", encoded.replace('+', "%2B")).as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or(encoded);
-    url.set_password(Some(PASSWORD_MASK))
-        .map_err(|_| failed())?;
-    Ok(ParsedUri {
-        masked: url.to_string(),
-        password: Some(password),
-    })
+    Ok(ParsedUri { masked, password })
 }
 
 /// Keys of `encrypted_extra` whose values are secrets.

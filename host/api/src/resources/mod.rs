@@ -1,5 +1,6 @@
 //! One module per Superset resource, each a set of small handlers over the store.
 
+pub mod bundles;
 pub mod chart;
 pub mod chart_data;
 pub mod dashboard;

@@ -625,3 +625,34 @@ async fn refuses_bad_bundles_and_writes_nothing(backend: Backend) {
     server.stop().await;
 }
 both_backends!(refuses_bad_bundles_and_writes_nothing);
+
+/// An import creates only what the caller may create and overwrites only what they own.
+async fn imports_within_the_callers_rights(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let alpha = server.user_with_role("alpha", "Alpha").await;
+    let zip = golden_bytes("066_dashboard_export.zip");
+    let path = "/api/v1/dashboard/import/";
+
+    // Alpha may not create databases, and the bundle brings a new one.
+    let (status, body) = import(&alpha, path, zip.clone(), false, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["errors"][0]["extra"]["databases/golden_examples.yaml"],
+        "Database doesn't exist and user doesn't have permission to create it"
+    );
+    assert_eq!(census(&admin).await, [0, 0, 0, 0, 0]);
+
+    // Once the database is there, Alpha uses it as it is; the dashboard is Admin's.
+    let (status, body) = import(&admin, path, zip.clone(), false, None).await;
+    assert_eq!((status, &body), (StatusCode::OK, &json!({"message": "OK"})));
+    let (status, body) = import(&alpha, path, zip, true, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["errors"][0]["extra"]["dashboards/golden_dashboard_1.yaml"],
+        "A dashboard already exists and user doesn't have permissions to overwrite it"
+    );
+    assert_eq!(census(&admin).await, [1, 2, 3, 1, 0]);
+    server.stop().await;
+}
+both_backends!(imports_within_the_callers_rights);

@@ -111,7 +111,9 @@ impl Store {
             .owner_ids("dashboard_user", "dashboard_id", ids)
             .await?;
         let users = self.page_users(&fetched, &[], &owners).await?;
-        let mut roles = self.dashboard_roles(ids).await?;
+        let mut roles = self
+            .linked_roles("dashboard_roles", "dashboard_id", ids)
+            .await?;
         let mut charts = self.dashboard_charts(ids).await?;
         let mut by_id = HashMap::with_capacity(fetched.len());
         for row in &fetched {
@@ -174,11 +176,17 @@ impl Store {
         self.existing_ids("ab_role", ids).await
     }
 
-    async fn dashboard_roles(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<Role>>> {
-        let mut q = Sql::new(
-            "SELECT l.dashboard_id, r.id, r.name FROM dashboard_roles l \
-             JOIN ab_role r ON r.id = l.role_id WHERE l.dashboard_id IN (",
-        );
+    /// The roles linked through `link` (`owner`, `role_id`) to each of `ids`.
+    pub(crate) async fn linked_roles(
+        &self,
+        link: &str,
+        owner: &str,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<Role>>> {
+        let mut q = Sql::new(&format!(
+            "SELECT l.{owner}, r.id, r.name FROM {link} l \
+             JOIN ab_role r ON r.id = l.role_id WHERE l.{owner} IN ("
+        ));
         q.bind_list(ids.to_vec()).push(") ORDER BY r.id");
         let mut out: HashMap<i64, Vec<Role>> = HashMap::new();
         for row in q.fetch_all(&self.pool).await? {

@@ -7,9 +7,7 @@ use crate::rows::{self, get};
 use crate::sql::Sql;
 use crate::{Result, Store, StoreError};
 use std::collections::HashMap;
-use tessera_model::{
-    RlsClause, RlsFilter, RlsFilterType, RlsFilterValues, RlsTable, Role, Timestamp,
-};
+use tessera_model::{RlsClause, RlsFilter, RlsFilterType, RlsFilterValues, RlsTable, Timestamp};
 
 pub static RLS_FILTERS: Resource = Resource {
     table: "row_level_security_filters",
@@ -78,7 +76,9 @@ impl Store {
         let fetched = q.fetch_all(&self.pool).await?;
         let users = self.page_users(&fetched, &[], &HashMap::new()).await?;
         let mut tables = self.rls_tables(ids).await?;
-        let mut roles = self.rls_roles(ids).await?;
+        let mut roles = self
+            .linked_roles("rls_filter_roles", "rls_filter_id", ids)
+            .await?;
         let mut by_id = HashMap::with_capacity(fetched.len());
         for row in &fetched {
             let id: i64 = get(row, "id")?;
@@ -125,22 +125,6 @@ impl Store {
                 id: get(&row, 1)?,
                 schema: get(&row, 2)?,
                 table_name: get(&row, 3)?,
-            });
-        }
-        Ok(out)
-    }
-
-    async fn rls_roles(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<Role>>> {
-        let mut q = Sql::new(
-            "SELECT l.rls_filter_id, r.id, r.name FROM rls_filter_roles l \
-             JOIN ab_role r ON r.id = l.role_id WHERE l.rls_filter_id IN (",
-        );
-        q.bind_list(ids.to_vec()).push(") ORDER BY r.id");
-        let mut out: HashMap<i64, Vec<Role>> = HashMap::new();
-        for row in q.fetch_all(&self.pool).await? {
-            out.entry(get(&row, 0)?).or_default().push(Role {
-                id: get(&row, 1)?,
-                name: get(&row, 2)?,
             });
         }
         Ok(out)

@@ -22,7 +22,7 @@ pub use embedded::{
 pub use query::{LimitingFactor, NewQuery, Query, QueryStatus, QueryUpdate};
 pub use saved_query::{SavedQuery, SavedQueryValues};
 pub use time::Timestamp;
-pub use user::{Role, User, UserRef};
+pub use user::{Named, PermissionResource, Role, User, UserAccount, UserAccountValues, UserRef};
 
 /// Who made and last changed an object, and when.
 #[derive(Debug, Clone)]

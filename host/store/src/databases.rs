@@ -173,7 +173,8 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         tx.commit().await?;
-        Ok(())
+        // Ids are never reused, so a leftover grant would name nothing; drop it anyway.
+        self.drop_data_access("database_access", &[id]).await
     }
 }
 
@@ -238,6 +239,7 @@ pub(crate) async fn insert_database_in(
             .map_err(|e| crate::conflict_on_unique(e, DUPLICATE_NAME))?,
         0,
     )?;
+    sync_database_access(tx, id, &v.database_name).await?;
     Ok(id)
 }
 
@@ -268,5 +270,11 @@ pub(crate) async fn update_database_in(
     {
         return Err(StoreError::NotFound);
     }
-    Ok(())
+    sync_database_access(tx, id, &v.database_name).await
+}
+
+/// Superset's `database_access` permission-view on `[name].(id:N)`.
+async fn sync_database_access(tx: &mut Tx<'_>, id: i64, name: &str) -> Result<()> {
+    crate::security::sync_data_access(tx, "database_access", id, &format!("[{name}].(id:{id})"))
+        .await
 }

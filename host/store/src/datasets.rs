@@ -253,7 +253,9 @@ impl Store {
     /// Deletes all of `ids` or none: returns `NotFound` when any is missing. Columns,
     /// metrics and owner links go with them; charts keep their dangling `datasource_id`.
     pub async fn delete_datasets(&self, ids: &[i64]) -> Result<()> {
-        self.delete_all_or_nothing("tables", ids).await
+        self.delete_all_or_nothing("tables", ids).await?;
+        // Ids are never reused, so a leftover grant would name nothing; drop it anyway.
+        self.drop_data_access("datasource_access", ids).await
     }
 
     /// Deletes one column of a dataset; `NotFound` when it is not one of the dataset's.
@@ -577,7 +579,20 @@ pub(crate) async fn insert_dataset_in(
     for m in metrics {
         insert_metric(tx, id, m, now).await?;
     }
+    sync_dataset_access(tx, id, v).await?;
     Ok(id)
+}
+
+/// Superset's `datasource_access` permission-view on `[database].[table](id:N)`.
+async fn sync_dataset_access(tx: &mut Tx<'_>, id: i64, v: &DatasetValues) -> Result<()> {
+    let mut db = Sql::new("SELECT database_name FROM dbs WHERE id = ");
+    db.bind(v.database_id);
+    let Some(row) = db.fetch_optional(&mut **tx).await? else {
+        return Ok(());
+    };
+    let database: String = get(&row, 0)?;
+    let name = format!("[{database}].[{}](id:{id})", v.table_name);
+    crate::security::sync_data_access(tx, "datasource_access", id, &name).await
 }
 
 pub(crate) async fn update_dataset_in(
@@ -639,5 +654,5 @@ pub(crate) async fn update_dataset_in(
             }
         }
     }
-    Ok(())
+    sync_dataset_access(tx, id, v).await
 }

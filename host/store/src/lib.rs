@@ -15,6 +15,7 @@ mod queries;
 mod rls;
 mod rows;
 mod saved_queries;
+mod security;
 mod sql;
 mod users;
 
@@ -28,6 +29,7 @@ pub use list::{Filter, FilterOp, FilterValue, ListQuery, Order, Page, Resource, 
 pub use queries::{DistinctColumn, QUERIES, QUERY_DISTINCT};
 pub use rls::RLS_FILTERS;
 pub use saved_queries::{SAVED_QUERIES, SAVED_QUERY_DISTINCT};
+pub use security::{PERMISSION_VIEWS, PERMISSIONS, ROLES, RoleLinks, USERS, VIEW_MENUS};
 pub use users::{NewUser, PermissionView};
 
 use sqlx::AnyPool;

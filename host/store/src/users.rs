@@ -34,22 +34,13 @@ impl Store {
                 .push(") ON CONFLICT (name) DO NOTHING");
             insert.execute(&mut *tx).await?;
             for (permission, view) in grants {
-                let mut pv =
-                    Sql::new("INSERT INTO ab_permission_view (permission, view_menu) VALUES (");
-                pv.bind(permission.to_string())
-                    .value(view.to_string())
-                    .push(") ON CONFLICT (permission, view_menu) DO NOTHING");
-                pv.execute(&mut *tx).await?;
+                let pv = crate::security::ensure_permission_view(&mut tx, permission, view).await?;
                 let mut grant = Sql::new(
-                    "INSERT INTO ab_permission_view_role (permission_view_id, role_id) \
-                     SELECT pv.id, r.id FROM ab_permission_view pv, ab_role r \
-                     WHERE pv.permission = ",
+                    "INSERT INTO ab_permission_view_role (permission_view_id, role_id) SELECT ",
                 );
                 grant
-                    .bind(permission.to_string())
-                    .push(" AND pv.view_menu = ")
-                    .bind(view.to_string())
-                    .push(" AND r.name = ")
+                    .bind(pv)
+                    .push(", r.id FROM ab_role r WHERE r.name = ")
                     .bind(role.to_string())
                     .push(" ON CONFLICT (permission_view_id, role_id) DO NOTHING");
                 grant.execute(&mut *tx).await?;

@@ -117,6 +117,22 @@ pub fn validate(body: &Map<String, Value>, fields: &[Field], status: StatusCode)
     }
 }
 
+/// [`validate`] for an update: the same fields, none of them required.
+pub fn validate_partial(
+    body: &Map<String, Value>,
+    fields: &[Field],
+    status: StatusCode,
+) -> ApiResult<()> {
+    let optional: Vec<Field> = fields
+        .iter()
+        .map(|f| Field {
+            required: false,
+            ..*f
+        })
+        .collect();
+    validate(body, &optional, status)
+}
+
 fn check(field: &Field, value: &Value) -> Option<String> {
     if value.is_null() {
         return (!field.nullable).then(|| "Field may not be null.".to_string());

@@ -32,6 +32,9 @@ use std::sync::Arc;
 pub fn app(state: AppState) -> Router {
     let routes = Routes::new(state.clone());
     let routes = resources::security::routes(routes);
+    let routes = resources::roles::routes(routes);
+    let routes = resources::users::routes(routes);
+    let routes = resources::security_catalog::routes(routes);
     let routes = resources::chart::routes(routes);
     let routes = resources::chart_data::routes(routes);
     let routes = resources::dashboard::routes(routes);

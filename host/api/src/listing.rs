@@ -507,10 +507,21 @@ pub fn info_response(
         body.insert("filters".into(), filters);
     }
     if wants("permissions") {
-        let perms: Vec<&str> = ["can_read", "can_export", "can_write", "can_upload"]
-            .into_iter()
-            .filter(|p| caller.can(p, view))
-            .collect();
+        // Superset's views hold the first four; FAB's security views the rest.
+        let perms: Vec<&str> = [
+            "can_read",
+            "can_export",
+            "can_write",
+            "can_upload",
+            "can_get",
+            "can_post",
+            "can_put",
+            "can_delete",
+            "can_info",
+        ]
+        .into_iter()
+        .filter(|p| caller.can(p, view))
+        .collect();
         body.insert("permissions".into(), json!(perms));
     }
     if wants("add_title") {

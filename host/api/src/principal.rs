@@ -79,6 +79,11 @@ impl IdentityCache {
             .map(|(_, identity)| identity.clone())
     }
 
+    /// Drops every cached identity: roles or grants just changed.
+    pub fn forget_all(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     fn put(&self, user_id: i64, identity: Arc<Identity>) {
         let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
         // Bounded by the number of active users; drop stale entries as we go.

@@ -49,6 +49,19 @@ pub fn builtin_roles() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)>
         ("can_write", "ImportExportRestApi"),
     ]);
     admin.extend(all_data.clone());
+    // FAB's security API (`/api/v1/security/{roles,users,...}`): Admin's alone.
+    for view in ["Role", "User", "ViewMenu", "PermissionViewMenu"] {
+        admin.extend(
+            ["can_get", "can_post", "can_put", "can_delete", "can_info"].map(|p| (p, view)),
+        );
+    }
+    admin.extend([
+        ("can_get", "Permission"),
+        ("can_info", "Permission"),
+        ("can_list_role_permissions", "Role"),
+        ("can_add_role_permissions", "Role"),
+        ("can_update_role_users", "Role"),
+    ]);
 
     let mut alpha = vec![csrf, csv];
     for view in ["Chart", "Dashboard", "Dataset"] {

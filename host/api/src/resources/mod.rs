@@ -11,10 +11,13 @@ pub mod embedded;
 pub mod guest_access;
 pub mod guest_token;
 pub mod query;
+pub mod roles;
 pub mod row_level_security;
 pub mod saved_query;
 pub mod security;
+pub mod security_catalog;
 pub mod sqllab;
+pub mod users;
 
 use crate::error::{ApiError, ApiResult};
 use crate::principal::Principal;

@@ -225,6 +225,15 @@ async fn embedding_and_guest_access(backend: Backend) {
     let (status, body) =
         as_guest(&anonymous, Method::GET, "/api/v1/dashboard/", &token, None).await;
     assert_eq!((status, body["count"].clone()), (StatusCode::OK, json!(1)));
+    // A guest is only the names its token carries.
+    let (status, me) = as_guest(&anonymous, Method::GET, "/api/v1/me/", &token, None).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let user = &golden_request("080_guest_token.json")["user"];
+    assert_eq!(
+        me["result"],
+        json!({"first_name": user["first_name"], "is_active": true, "is_anonymous": false,
+               "last_name": user["last_name"], "username": user["username"]})
+    );
     // Guests never write, whatever their role allows.
     let (status, _) = as_guest(
         &anonymous,

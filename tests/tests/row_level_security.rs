@@ -104,6 +104,34 @@ async fn crud_and_validation(backend: Backend) {
     assert_eq!(updated["result"]["filter_type"], json!("Base"));
     assert_eq!(updated["result"]["tables"], json!([sales]));
 
+    // What a filter may name, for the editor's pickers.
+    assert_eq!(
+        admin
+            .get_q("/api/v1/rowlevelsecurity/related/tables", "(filter:sal)")
+            .await,
+        (
+            StatusCode::OK,
+            json!({"count": 1, "result": [{"extra": {}, "text": "main.sales", "value": sales}]})
+        )
+    );
+    assert_eq!(
+        admin
+            .get_q("/api/v1/rowlevelsecurity/related/roles", "(filter:lph)")
+            .await,
+        (
+            StatusCode::OK,
+            json!({"count": 1, "result": [{"extra": {}, "text": "Alpha", "value": alpha}]})
+        )
+    );
+    let (status, users) = admin
+        .get("/api/v1/rowlevelsecurity/related/changed_by")
+        .await;
+    assert_eq!((status, users["count"].clone()), (StatusCode::OK, json!(1)));
+    assert_eq!(
+        admin.get("/api/v1/rowlevelsecurity/related/clause").await.0,
+        StatusCode::NOT_FOUND
+    );
+
     // Only Admin manages filters.
     let gamma = server.user_with_role("gamma", "Gamma").await;
     assert_eq!(gamma.get(path).await.0, StatusCode::FORBIDDEN);

@@ -570,6 +570,43 @@ pub fn related_args(q: &Q) -> ApiResult<(String, Page)> {
     Ok((filter, Page { index, size }))
 }
 
+/// The page of `resource` a `related/<column>` request asks for: the objects the caller
+/// may see whose `name_column` matches the `filter` by `op`, ordered by that column.
+pub async fn related_ids(
+    state: &AppState,
+    caller: &Principal,
+    q: &Q,
+    resource: &'static Resource,
+    name_column: &str,
+    op: FilterOp,
+) -> ApiResult<(i64, Vec<i64>)> {
+    let (filter, page) = related_args(q)?;
+    let column = resource
+        .search_column(name_column)
+        .ok_or_else(|| ApiError::Internal(format!("no search column {name_column}")))?;
+    let filters = if filter.is_empty() {
+        vec![]
+    } else {
+        vec![Filter {
+            column,
+            op,
+            value: FilterValue::Text(filter),
+        }]
+    };
+    let order = resource.order_column(name_column).map(|column| Order {
+        column,
+        descending: false,
+    });
+    let query = ListQuery {
+        viewer: caller.id(),
+        visibility: caller.visibility(),
+        filters,
+        order,
+        page,
+    };
+    Ok(state.store.list_ids(resource, &query).await?)
+}
+
 /// `GET /<resource>/related/<column>` for the user columns in `user_columns`: users as
 /// `{value, text, extra}`; any other column is 404.
 pub async fn related_users(

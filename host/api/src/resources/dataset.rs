@@ -4,7 +4,7 @@
 use super::{dedup, deleted_message, owners_with_caller, user_brief, user_name};
 use crate::body::{BodyExt, Field, FieldType, JsonBody, validate};
 use crate::error::{ApiError, ApiResult};
-use crate::listing::{ListSpec, Q, info_filters, related_args};
+use crate::listing::{ListSpec, Q, info_filters, related_args, related_ids};
 use crate::principal::{Caller, Principal};
 use crate::response::{Json, ok};
 use crate::routes::{Routes, perm};
@@ -14,9 +14,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeSet, HashSet};
 use tessera_model::{Dataset, DatasetColumn, DatasetMetric, DatasetValues, Timestamp, UserRef};
-use tessera_store::{
-    CHARTS, DATABASES, DATASETS, Filter, FilterOp, FilterValue, ListQuery, Order, Page,
-};
+use tessera_store::{CHARTS, DATABASES, DATASETS, Filter, FilterOp, FilterValue, ListQuery, Page};
 use uuid::Uuid;
 
 const VIEW: &str = "Dataset";
@@ -1189,30 +1187,7 @@ pub(super) async fn related_databases(
     q: &Q,
     op: FilterOp,
 ) -> ApiResult<Json> {
-    let (filter, page) = related_args(q)?;
-    let mut filters = vec![];
-    if !filter.is_empty() {
-        let column = DATABASES
-            .search_column("database_name")
-            .ok_or_else(|| ApiError::Internal("databases have no name column".into()))?;
-        filters.push(Filter {
-            column,
-            op,
-            value: FilterValue::Text(filter),
-        });
-    }
-    let order = DATABASES.order_column("database_name").map(|column| Order {
-        column,
-        descending: false,
-    });
-    let query = ListQuery {
-        viewer: caller.id(),
-        visibility: caller.visibility(),
-        filters,
-        order,
-        page,
-    };
-    let (count, ids) = state.store.list_ids(&DATABASES, &query).await?;
+    let (count, ids) = related_ids(state, caller, q, &DATABASES, "database_name", op).await?;
     let result: Vec<Value> = state
         .store
         .databases(&ids)

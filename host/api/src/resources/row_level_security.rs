@@ -3,9 +3,9 @@
 
 use super::dedup;
 use super::query::{parse_pk, show_response};
-use crate::body::{BodyExt, Field, FieldType, JsonBody, validate};
+use crate::body::{BodyExt, Field, FieldType, JsonBody, validate, validate_partial};
 use crate::error::{ApiError, ApiResult};
-use crate::listing::{ListSpec, Q, list_page};
+use crate::listing::{ListSpec, Q, list_page, related_ids};
 use crate::principal::{Caller, Principal};
 use crate::response::{Json, ok};
 use crate::routes::{Routes, perm};
@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use tessera_model::{
     RlsClause, RlsFilter, RlsFilterType, RlsFilterValues, Timestamp, rls_predicate,
 };
-use tessera_store::RLS_FILTERS;
+use tessera_store::{DATASETS, FilterOp, RLS_FILTERS, ROLES};
 
 const VIEW: &str = "Row Level Security";
 
@@ -43,6 +43,13 @@ pub fn routes(r: Routes) -> Routes {
         write,
         "Delete row-level security filters in bulk",
         bulk_delete,
+    )
+    .guarded(
+        Method::GET,
+        "/api/v1/rowlevelsecurity/related/{column}",
+        read,
+        "Datasets, roles or users a filter may name",
+        related,
     )
     .guarded(
         Method::GET,
@@ -172,6 +179,53 @@ async fn list(State(state): State<AppState>, caller: Caller, q: Q) -> ApiResult<
     .await
 }
 
+/// `related/tables` (text `schema.table`, as Superset's dataset names read),
+/// `related/roles`, and the users of `created_by`/`changed_by`.
+async fn related(
+    State(state): State<AppState>,
+    caller: Caller,
+    q: Q,
+    Path(column): Path<String>,
+) -> ApiResult<Json> {
+    let (count, result): (i64, Vec<Value>) = match column.as_str() {
+        "tables" => {
+            let (count, ids) = related_ids(
+                &state,
+                &caller,
+                &q,
+                &DATASETS,
+                "table_name",
+                FilterOp::Contains,
+            )
+            .await?;
+            let datasets = state.store.datasets(&ids).await?;
+            let rows = datasets.iter().map(|d| {
+                let v = &d.values;
+                let text = match v.schema.as_deref() {
+                    Some(schema) if !schema.is_empty() => format!("{schema}.{}", v.table_name),
+                    _ => v.table_name.clone(),
+                };
+                json!({"extra": {}, "text": text, "value": d.id})
+            });
+            (count, rows.collect())
+        }
+        "roles" => {
+            let (count, ids) =
+                related_ids(&state, &caller, &q, &ROLES, "name", FilterOp::Contains).await?;
+            let roles = state.store.roles(&ids).await?;
+            let rows = roles
+                .iter()
+                .map(|r| json!({"extra": {}, "text": r.name, "value": r.id}));
+            (count, rows.collect())
+        }
+        other => {
+            return crate::listing::related_users(&state, &q, other, &["created_by", "changed_by"])
+                .await;
+        }
+    };
+    ok(json!({"count": count, "result": result}))
+}
+
 async fn get(State(state): State<AppState>, q: Q, Path(pk): Path<String>) -> ApiResult<Json> {
     let id = parse_pk(&pk)?;
     let filter = state.store.rls_filter(id).await?;
@@ -195,14 +249,7 @@ async fn load(
     if creating {
         validate(body, FIELDS, StatusCode::BAD_REQUEST)?;
     } else {
-        let optional: Vec<Field> = FIELDS
-            .iter()
-            .map(|f| Field {
-                required: false,
-                ..*f
-            })
-            .collect();
-        validate(body, &optional, StatusCode::BAD_REQUEST)?;
+        validate_partial(body, FIELDS, StatusCode::BAD_REQUEST)?;
     }
     if let Some(tables) = body.ints_of("tables") {
         if tables.is_empty() {

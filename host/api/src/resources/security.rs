@@ -177,6 +177,13 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json
         .await
         .map_err(|_| ApiError::unauthorized())?;
     let u = &caller.user;
+    // A guest has no account: only the names its token carries (Superset's `GuestUser`).
+    if caller.guest.is_some() {
+        return ok(json!({"result": {
+            "first_name": u.first_name, "is_active": true, "is_anonymous": false,
+            "last_name": u.last_name, "username": u.username,
+        }}));
+    }
     ok(json!({"result": {
         "email": u.email, "first_name": u.first_name, "id": u.id, "is_active": u.active,
         "is_anonymous": false, "last_name": u.last_name, "login_count": u.login_count, "username": u.username,

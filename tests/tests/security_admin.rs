@@ -537,3 +537,55 @@ async fn each_role_reaches_what_it_may(backend: Backend) {
 }
 
 both_backends!(each_role_reaches_what_it_may);
+
+/// A `schema_access` grant opens every dataset of that schema, including those made
+/// after the grant.
+async fn schema_grants_open_the_whole_schema(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let admin = server.admin().await;
+    let sales = server.examples_dataset(&admin, "sales").await;
+    let menu = id_by_name(
+        &admin,
+        "/api/v1/security/resources/",
+        "[golden examples].[main]",
+    )
+    .await;
+    let q = format!("(filters:!((col:view_menu,opr:rel_o_m,value:{menu})))");
+    let (_, views) = admin
+        .get_q("/api/v1/security/permissions-resources/", &q)
+        .await;
+    assert_eq!(
+        views["result"][0]["permission"]["name"], "schema_access",
+        "{views}"
+    );
+    let access = views["result"][0]["id"].as_i64().unwrap();
+    let (_, role) = admin
+        .post("/api/v1/security/roles/", json!({"name": "main schema"}))
+        .await;
+    let role = role["id"].as_i64().unwrap();
+    admin
+        .post(
+            &format!("/api/v1/security/roles/{role}/permissions"),
+            json!({"permission_view_menu_ids": [access]}),
+        )
+        .await;
+    let (reader, _) = server
+        .user_with_roles("schema reader", &["Gamma", "main schema"])
+        .await;
+    assert_eq!(
+        reader.get(&format!("/api/v1/dataset/{sales}")).await.0,
+        StatusCode::OK
+    );
+    let births = server.examples_dataset(&admin, "birth_names").await;
+    // The grant reaches datasets made after it once the cached identity expires.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (_, datasets) = reader.get("/api/v1/dataset/").await;
+    assert_eq!(datasets["count"], 2, "{datasets}");
+    assert_eq!(
+        reader.get(&format!("/api/v1/dataset/{births}")).await.0,
+        StatusCode::OK
+    );
+    server.stop().await;
+}
+
+both_backends!(schema_grants_open_the_whole_schema);

@@ -293,6 +293,29 @@ async fn sql_reaches_only_granted_tables(backend: Backend) {
             "{body}"
         );
     }
+    // A schema grant opens every table in it, dataset or not.
+    server
+        .store
+        .ensure_roles(&[(
+            "main reader",
+            vec![("schema_access", "[golden examples].[main]")],
+        )])
+        .await
+        .unwrap();
+    let (schema_reader, _) = server
+        .user_with_roles("schema reader", &["Gamma", "sql_lab", "main reader"])
+        .await;
+    for allowed in [
+        "SELECT * FROM birth_names",
+        "SELECT * FROM main.birth_names JOIN sales ON 1 = 0",
+    ] {
+        let (status, body) = schema_reader.post(path, run(allowed)).await;
+        assert_eq!(status, StatusCode::OK, "{allowed}: {body}");
+    }
+    let (status, _) = schema_reader
+        .post(path, run("SELECT * FROM other.birth_names"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     // Access to the whole database opens every table.
     let (status, _) = admin.post(path, run("SELECT * FROM birth_names")).await;
     assert_eq!(status, StatusCode::OK);

@@ -49,6 +49,9 @@ pub struct Identity {
     /// `(role name, permission-view)` for every grant of every role.
     pub grants: Vec<(String, PermissionView)>,
     perms: HashSet<(String, String)>,
+    /// The datasets in the schemas their `schema_access` grants name, resolved when
+    /// the identity is loaded.
+    schema_datasets: Vec<i64>,
     /// Set when the caller is an embedded dashboard's guest.
     pub guest: Option<Guest>,
 }
@@ -106,6 +109,11 @@ impl Identity {
         self.user.is_admin()
     }
 
+    /// The `(database name, schema)` pairs the caller's `schema_access` grants open.
+    pub fn granted_schemas(&self) -> Vec<(String, String)> {
+        granted_schemas(&self.grants)
+    }
+
     /// Which objects the caller may see: a guest only its token's dashboards; others
     /// everything with `all_datasource_access`, otherwise what they own plus the
     /// datasets and databases granted to them.
@@ -127,13 +135,32 @@ impl Identity {
                 .filter_map(|(_, pv)| object_id(&pv.view_menu))
                 .collect()
         };
+        let mut dataset_ids = ids("datasource_access");
+        dataset_ids.extend(&self.schema_datasets);
         Visibility::Restricted(Restriction {
             user_id: self.user.id,
-            dataset_ids: ids("datasource_access"),
+            dataset_ids,
             database_ids: ids("database_access"),
             dashboard_ids: vec![],
         })
     }
+}
+
+/// The `(database, schema)` pairs of `schema_access` grants, whose view names read
+/// `[db].[schema]` or `[db].[catalog].[schema]`.
+fn granted_schemas(grants: &[(String, PermissionView)]) -> Vec<(String, String)> {
+    grants
+        .iter()
+        .filter(|(_, pv)| pv.permission == "schema_access")
+        .filter_map(|(_, pv)| {
+            let inner = pv.view_menu.strip_prefix('[')?.strip_suffix(']')?;
+            let parts: Vec<&str> = inner.split("].[").collect();
+            match parts.as_slice() {
+                [db, schema] | [db, _, schema] => Some((db.to_string(), schema.to_string())),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// The `N` of a data-access view name such as `[db].[table](id:N)`.
@@ -170,13 +197,24 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> ApiResult<Princi
         .await?
         .ok_or_else(|| TokenError::UserLookup(user_id.to_string()))?;
     let grants = state.store.user_permissions(user_id).await?;
-    let identity = Arc::new(Identity::new(user, grants, None));
+    let schemas = granted_schemas(&grants);
+    let schema_datasets = if schemas.is_empty() {
+        vec![]
+    } else {
+        state.store.dataset_ids_in_schemas(&schemas).await?
+    };
+    let identity = Arc::new(Identity::new(user, grants, schema_datasets, None));
     state.identities.put(user_id, identity.clone());
     Ok(Principal { identity, via })
 }
 
 impl Identity {
-    fn new(user: User, grants: Vec<(String, PermissionView)>, guest: Option<Guest>) -> Self {
+    fn new(
+        user: User,
+        grants: Vec<(String, PermissionView)>,
+        schema_datasets: Vec<i64>,
+        guest: Option<Guest>,
+    ) -> Self {
         let perms = grants
             .iter()
             .map(|(_, pv)| (pv.permission.clone(), pv.view_menu.clone()))
@@ -185,6 +223,7 @@ impl Identity {
             user,
             grants,
             perms,
+            schema_datasets,
             guest,
         }
     }
@@ -221,7 +260,7 @@ async fn guest(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<Princi
         role_id: state.store.role_id(&state.guest_role).await?,
     };
     Ok(Some(Principal {
-        identity: Arc::new(Identity::new(user, grants, Some(guest))),
+        identity: Arc::new(Identity::new(user, grants, vec![], Some(guest))),
         via: AuthVia::Guest,
     }))
 }
@@ -322,5 +361,30 @@ mod tests {
         assert_eq!(super::object_id("[examples].[sales](id:12)"), Some(12));
         assert_eq!(super::object_id("[examples].(id:3)"), Some(3));
         assert_eq!(super::object_id("all_datasource_access"), None);
+    }
+
+    #[test]
+    fn schema_grants_name_a_database_and_schema() {
+        let grant = |view: &str| {
+            (
+                "r".to_string(),
+                super::PermissionView {
+                    permission: "schema_access".into(),
+                    view_menu: view.into(),
+                },
+            )
+        };
+        let grants = [
+            grant("[examples].[main]"),
+            grant("[warehouse].[cat].[sales]"),
+            grant("no brackets"),
+        ];
+        assert_eq!(
+            super::granted_schemas(&grants),
+            [
+                ("examples".to_string(), "main".to_string()),
+                ("warehouse".to_string(), "sales".to_string())
+            ]
+        );
     }
 }

@@ -583,7 +583,8 @@ pub(crate) async fn insert_dataset_in(
     Ok(id)
 }
 
-/// Superset's `datasource_access` permission-view on `[database].[table](id:N)`.
+/// Superset's `datasource_access` permission-view on `[database].[table](id:N)`, and
+/// `schema_access` on `[database].[schema]`.
 async fn sync_dataset_access(tx: &mut Tx<'_>, id: i64, v: &DatasetValues) -> Result<()> {
     let mut db = Sql::new("SELECT database_name FROM dbs WHERE id = ");
     db.bind(v.database_id);
@@ -591,6 +592,11 @@ async fn sync_dataset_access(tx: &mut Tx<'_>, id: i64, v: &DatasetValues) -> Res
         return Ok(());
     };
     let database: String = get(&row, 0)?;
+    if let Some(schema) = v.schema.as_deref().filter(|s| !s.is_empty()) {
+        // Every dataset's schema can be granted whole, as in Superset.
+        let view = format!("[{database}].[{schema}]");
+        crate::security::ensure_permission_view(tx, "schema_access", &view).await?;
+    }
     let name = format!("[{database}].[{}](id:{id})", v.table_name);
     crate::security::sync_data_access(tx, "datasource_access", id, &name).await
 }

@@ -499,6 +499,24 @@ impl Store {
         self.delete_all_or_nothing("ab_user", &[id]).await
     }
 
+    /// The datasets in any of `schemas`, given as `(database name, schema)`.
+    pub async fn dataset_ids_in_schemas(&self, schemas: &[(String, String)]) -> Result<Vec<i64>> {
+        let mut q =
+            Sql::new("SELECT t.id FROM tables t JOIN dbs d ON d.id = t.database_id WHERE 1 = 0");
+        for (database, schema) in schemas {
+            q.push(" OR (d.database_name = ")
+                .bind(database.clone())
+                .push(" AND t.schema = ")
+                .bind(schema.clone())
+                .push(")");
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| get(row, 0))
+            .collect()
+    }
+
     /// Drops the data-access permission-views of deleted objects (`datasource_access`
     /// for datasets, `database_access` for databases).
     pub(crate) async fn drop_data_access(&self, permission: &str, ids: &[i64]) -> Result<()> {

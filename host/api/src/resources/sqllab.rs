@@ -344,11 +344,10 @@ impl Job {
     }
 }
 
-/// SQL Lab's errors, always in the SIP-40 `errors` list. Superset answers database
-/// errors with 500; here they are 400, since they are the query's fault.
 /// Superset's `raise_for_access` for SQL Lab: without access to the whole database,
-/// every table the SQL names must be a dataset of it granted to the caller. SQL the
-/// parser cannot read is refused then, since what it reads cannot be checked.
+/// every table the SQL names must be in a schema of it granted to the caller, or be a
+/// dataset granted to them. SQL the parser cannot read is refused then, since what it
+/// reads cannot be checked.
 async fn check_table_access(
     state: &AppState,
     caller: &Principal,
@@ -369,12 +368,27 @@ async fn check_table_access(
         .iter()
         .filter(|d| d.values.database_id == database.id)
         .collect();
+    let schemas: Vec<String> = caller
+        .granted_schemas()
+        .into_iter()
+        .filter(|(db, _)| *db == database.values.database_name)
+        .map(|(_, schema)| schema)
+        .collect();
+    // A table's schema is the one the SQL names, else the query's.
+    let in_granted_schema = |parts: &[String]| {
+        let schema = match parts {
+            [.., schema, _] => Some(schema.as_str()),
+            _ => schema,
+        };
+        schema.is_some_and(|s| schemas.iter().any(|g| g.eq_ignore_ascii_case(s)))
+    };
     let named = source_of(state, database)
         .ok()
         .and_then(|source| tessera_engine::sqllab::tables_of(&source, sql).ok());
     let missing: Vec<String> = match named {
         Some(tables) => tables
             .iter()
+            .filter(|parts| !in_granted_schema(parts))
             .filter(|parts| !granted.iter().any(|d| names_dataset(parts, d, schema)))
             .map(|parts| parts.join("."))
             .collect(),

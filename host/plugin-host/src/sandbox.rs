@@ -210,6 +210,11 @@ pub(crate) fn new_store(
                 FsPerms::ReadOnly
             };
             let guest_path = path.to_string_lossy().into_owned();
+            // File reads run on the calling thread instead of a `spawn_blocking` hop
+            // each: SQLite reads a page per call, and the hop cost far more than the
+            // read (COUNT(*) over a 41 MB file through connector-sqlite went from
+            // 0.72 s to 0.04 s).
+            wasi.allow_blocking_current_thread(true);
             wasi.preopened_dir(path, guest_path, perms).map_err(|e| {
                 PluginError::Sandbox(format!("cannot open {}: {e}", path.display()))
             })?;

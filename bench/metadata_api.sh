@@ -19,7 +19,8 @@ cargo build --release --bin tessera
 TESSERA_DATA_DIR="$DATA" TESSERA_LISTEN="127.0.0.1:$PORT" TESSERA_ADMIN_PASSWORD=bench \
     TESSERA_ACCESS_TOKEN_TTL=3600 RUST_LOG=warn "$CARGO_TARGET_DIR/release/tessera" serve >"$DATA/server.log" 2>&1 &
 PID=$!
-for _ in $(seq 100); do curl -sf "$BASE/health" >/dev/null && break; sleep 0.1; done
+# The first start compiles the plugins (tens of seconds on 2 cores).
+for _ in $(seq 1200); do curl -sf "$BASE/health" >/dev/null && break; sleep 0.1; done
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 TOKEN=$(curl -sf -XPOST "$BASE/api/v1/security/login" -H 'Content-Type: application/json' \

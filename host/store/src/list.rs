@@ -262,12 +262,11 @@ impl Store {
         resource: &Resource,
         query: &ListQuery,
     ) -> Result<(i64, Vec<i64>)> {
-        // The count rides along with the page (one statement, one scan of the filter);
-        // only a page past the end, which has no rows to carry it, counts on its own.
-        let mut select = Sql::new(&format!(
-            "SELECT t.id, COUNT(*) OVER () FROM {} t",
-            resource.table
-        ));
+        let mut count = Sql::new(&format!("SELECT COUNT(*) FROM {} t", resource.table));
+        self.push_where(&mut count, resource, query);
+        let total: i64 = crate::rows::get(&count.fetch_one(&self.pool).await?, 0)?;
+
+        let mut select = Sql::new(&format!("SELECT t.id FROM {} t", resource.table));
         self.push_where(&mut select, resource, query);
         let (expr, descending) = match query.order {
             Some(o) => (o.column.sql, o.descending),
@@ -282,20 +281,12 @@ impl Store {
                 .push(" OFFSET ")
                 .bind(query.page.index * size);
         }
-        let rows = select.fetch_all(&self.pool).await?;
-        let ids = rows
+        let ids = select
+            .fetch_all(&self.pool)
+            .await?
             .iter()
             .map(|row| crate::rows::get::<i64>(row, 0))
             .collect::<Result<Vec<_>>>()?;
-        let total = match rows.first() {
-            Some(row) => crate::rows::get(row, 1)?,
-            None if query.page.index == 0 => 0,
-            None => {
-                let mut count = Sql::new(&format!("SELECT COUNT(*) FROM {} t", resource.table));
-                self.push_where(&mut count, resource, query);
-                crate::rows::get(&count.fetch_one(&self.pool).await?, 0)?
-            }
-        };
         Ok((total, ids))
     }
 

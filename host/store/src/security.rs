@@ -187,15 +187,7 @@ impl Store {
             }
             Some(id) => {
                 let old = name_of(&mut tx, "ab_view_menu", id).await?;
-                let mut rename = Sql::new("UPDATE ab_view_menu SET name = ");
-                rename.bind(name.to_string()).push(" WHERE id = ").bind(id);
-                rename.execute(&mut *tx).await.map_err(duplicate)?;
-                let mut views = Sql::new("UPDATE ab_permission_view SET view_menu = ");
-                views
-                    .bind(name.to_string())
-                    .push(" WHERE view_menu = ")
-                    .bind(old);
-                views.execute(&mut *tx).await?;
+                rename_view_menu(&mut tx, &old, name).await?;
                 id
             }
         };
@@ -291,29 +283,27 @@ impl Store {
 
     /// The users and permission-views of each of `ids`.
     pub async fn role_links(&self, ids: &[i64]) -> Result<HashMap<i64, RoleLinks>> {
-        let mut out: HashMap<i64, RoleLinks> = HashMap::new();
-        if ids.is_empty() {
-            return Ok(out);
-        }
-        for (link, other) in [
-            ("ab_user_role", "user_id"),
-            ("ab_permission_view_role", "permission_view_id"),
-        ] {
-            let mut q = Sql::new(&format!(
-                "SELECT role_id, {other} FROM {link} WHERE role_id IN ("
-            ));
-            q.bind_list(ids.to_vec())
-                .push(&format!(") ORDER BY {other}"));
-            for row in q.fetch_all(&self.pool).await? {
-                let links = out.entry(get(&row, 0)?).or_default();
-                let id: i64 = get(&row, 1)?;
-                match other {
-                    "user_id" => links.user_ids.push(id),
-                    _ => links.permission_ids.push(id),
-                }
-            }
-        }
-        Ok(out)
+        let mut users = self
+            .linked_ids("ab_user_role", "role_id", "user_id", ids)
+            .await?;
+        let mut permissions = self
+            .linked_ids(
+                "ab_permission_view_role",
+                "role_id",
+                "permission_view_id",
+                ids,
+            )
+            .await?;
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let links = RoleLinks {
+                    user_ids: users.remove(id).unwrap_or_default(),
+                    permission_ids: permissions.remove(id).unwrap_or_default(),
+                };
+                (*id, links)
+            })
+            .collect())
     }
 
     /// Creates (with `id: None`) or renames a role; `Conflict` on a duplicate name.
@@ -567,13 +557,30 @@ async fn name_of(tx: &mut Tx<'_>, table: &str, id: i64) -> Result<String> {
     get(&row, 0)
 }
 
-/// Makes sure the permission-view exists (with its permission and view menu) and
-/// returns its id.
+/// Renames a view menu and every permission-view on it; `Conflict` when the new name
+/// is taken.
+async fn rename_view_menu(tx: &mut Tx<'_>, old: &str, new: &str) -> Result<()> {
+    for (table, column) in [
+        ("ab_view_menu", "name"),
+        ("ab_permission_view", "view_menu"),
+    ] {
+        let mut q = Sql::new(&format!("UPDATE {table} SET {column} = "));
+        q.bind(new.to_string())
+            .push(&format!(" WHERE {column} = "))
+            .bind(old.to_string());
+        q.execute(&mut **tx)
+            .await
+            .map_err(|e| conflict_on_unique(e, "name already exists"))?;
+    }
+    Ok(())
+}
+
+/// Makes sure the permission-view exists, with its permission and view menu.
 pub(crate) async fn ensure_permission_view(
     tx: &mut Tx<'_>,
     permission: &str,
     view_menu: &str,
-) -> Result<i64> {
+) -> Result<()> {
     for (table, name) in [("ab_permission", permission), ("ab_view_menu", view_menu)] {
         let mut q = Sql::new(&format!("INSERT INTO {table} (name) VALUES ("));
         q.bind(name.to_string())
@@ -585,11 +592,7 @@ pub(crate) async fn ensure_permission_view(
         .value(view_menu.to_string())
         .push(") ON CONFLICT (permission, view_menu) DO NOTHING");
     pv.execute(&mut **tx).await?;
-    let mut id = Sql::new("SELECT id FROM ab_permission_view WHERE permission = ");
-    id.bind(permission.to_string())
-        .push(" AND view_menu = ")
-        .bind(view_menu.to_string());
-    get(&id.fetch_one(&mut **tx).await?, 0)
+    Ok(())
 }
 
 /// Keeps the data-access permission-view of object `id` (`[db].(id:N)` for a database,
@@ -612,21 +615,8 @@ pub(crate) async fn sync_data_access(
         .map(|row| get(&row, 0))
         .transpose()?;
     match old {
-        None => {
-            ensure_permission_view(tx, permission, name).await?;
-        }
-        Some(old) if old != name => {
-            for (table, column) in [
-                ("ab_view_menu", "name"),
-                ("ab_permission_view", "view_menu"),
-            ] {
-                let mut q = Sql::new(&format!("UPDATE {table} SET {column} = "));
-                q.bind(name.to_string())
-                    .push(&format!(" WHERE {column} = "))
-                    .bind(old.clone());
-                q.execute(&mut **tx).await?;
-            }
-        }
+        None => ensure_permission_view(tx, permission, name).await?,
+        Some(old) if old != name => rename_view_menu(tx, &old, name).await?,
         Some(_) => {}
     }
     Ok(())

@@ -34,13 +34,17 @@ impl Store {
                 .push(") ON CONFLICT (name) DO NOTHING");
             insert.execute(&mut *tx).await?;
             for (permission, view) in grants {
-                let pv = crate::security::ensure_permission_view(&mut tx, permission, view).await?;
+                crate::security::ensure_permission_view(&mut tx, permission, view).await?;
                 let mut grant = Sql::new(
-                    "INSERT INTO ab_permission_view_role (permission_view_id, role_id) SELECT ",
+                    "INSERT INTO ab_permission_view_role (permission_view_id, role_id) \
+                     SELECT pv.id, r.id FROM ab_permission_view pv, ab_role r \
+                     WHERE pv.permission = ",
                 );
                 grant
-                    .bind(pv)
-                    .push(", r.id FROM ab_role r WHERE r.name = ")
+                    .bind(permission.to_string())
+                    .push(" AND pv.view_menu = ")
+                    .bind(view.to_string())
+                    .push(" AND r.name = ")
                     .bind(role.to_string())
                     .push(" ON CONFLICT (permission_view_id, role_id) DO NOTHING");
                 grant.execute(&mut *tx).await?;
@@ -254,14 +258,27 @@ impl Store {
         obj_col: &str,
         ids: &[i64],
     ) -> Result<HashMap<i64, Vec<i64>>> {
+        self.linked_ids(link, obj_col, "user_id", ids).await
+    }
+
+    /// The ids each of `ids` is linked to through `link` (`link.this` ->
+    /// `link.other`), ordered.
+    pub(crate) async fn linked_ids(
+        &self,
+        link: &str,
+        this: &str,
+        other: &str,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, Vec<i64>>> {
         let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
         if ids.is_empty() {
             return Ok(out);
         }
         let mut q = Sql::new(&format!(
-            "SELECT {obj_col}, user_id FROM {link} WHERE {obj_col} IN ("
+            "SELECT {this}, {other} FROM {link} WHERE {this} IN ("
         ));
-        q.bind_list(ids.to_vec()).push(") ORDER BY user_id");
+        q.bind_list(ids.to_vec())
+            .push(&format!(") ORDER BY {other}"));
         for row in q.fetch_all(&self.pool).await? {
             out.entry(get(&row, 0)?).or_default().push(get(&row, 1)?);
         }
